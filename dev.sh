@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Xtream's local stack: real Redis, PostgreSQL, Kafka (KRaft) and MinIO as
+# local processes on 127.0.0.1, plus the platform services.
+#   ./dev.sh up | down | status | logs [name] | test | bench <name>
+# State: .data/<component>/ (data, secrets in .data/stack.env), .stack/ (pids, logs).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STACK="$ROOT/scripts/stack"
+COMPONENTS=(redis postgres kafka minio)
+. "$STACK/lib.sh"
+
+usage() {
+  cat <<'USAGE'
+usage: ./dev.sh <command>
+  up            install what is missing, start Redis, PostgreSQL, Kafka, MinIO and the services
+  down          stop what `up` started (services first)
+  status        health of each component and service
+  logs [name]   tail the logs (all, or one of: redis postgres kafka minio <service>)
+  test          lint, typecheck and run vitest against the real stack
+  bench <name>  run bench/<name>/run.ts against the stack
+Ports: XTREAM_REDIS_PORT=6390 XTREAM_PG_PORT=5440 XTREAM_KAFKA_PORT=9092
+       XTREAM_KAFKA_CONTROLLER_PORT=9093 XTREAM_MINIO_PORT=9000 XTREAM_MINIO_CONSOLE_PORT=9001
+USAGE
+}
+
+# Install everything first (slow parts: MinIO build, Kafka jars), then start.
+install_components() {
+  apt_install redis-server postgresql ffmpeg
+  ensure_node_modules
+  local c
+  for c in "${COMPONENTS[@]}"; do bash "$STACK/$c.sh" install; done
+}
+
+# start_components [started-list-file]: start the ones not running; record which we started.
+start_components() {
+  local record="${1:-/dev/null}" c
+  for c in "${COMPONENTS[@]}"; do
+    if is_running "$c"; then
+      echo "    $c already running (pid $(running_pid "$c"))"
+    else
+      bash "$STACK/$c.sh" start
+      echo "$c" >>"$record"
+    fi
+  done
+  # Idempotent and cheap; also covers components started by an older run.
+  bash "$STACK/minio.sh" buckets
+}
+
+cmd_up() {
+  install_components
+  start_components
+  bash "$STACK/services.sh" start || echo "warning: some services failed to start (see above)" >&2
+  echo
+  echo "Xtream stack is up:"
+  echo "    redis      $REDIS_URL"
+  echo "    postgres   postgres://xtream:***@127.0.0.1:$XTREAM_PG_PORT/xtream (password in .data/stack.env)"
+  echo "    kafka      $KAFKA_BROKERS"
+  echo "    minio      $MINIO_ENDPOINT  console http://127.0.0.1:$XTREAM_MINIO_CONSOLE_PORT  buckets $MINIO_SOURCE_BUCKET, $MINIO_MEDIA_BUCKET"
+  bash "$STACK/services.sh" urls
+  echo "Environment for your shell: . scripts/stack/env.sh"
+}
+
+cmd_down() {
+  bash "$STACK/services.sh" stop
+  local i
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do bash "$STACK/${COMPONENTS[$i]}.sh" stop; done
+}
+
+cmd_status() {
+  local rc=0 c
+  [[ -x "$TOOLS_DIR/node/bin/node" ]] && export PATH="$TOOLS_DIR/node/bin:$PATH"
+  for c in "${COMPONENTS[@]}"; do bash "$STACK/$c.sh" status || rc=1; done
+  bash "$STACK/services.sh" status || rc=1
+  return $rc
+}
+
+cmd_logs() {
+  local name="${1:-}"
+  if [[ -z "$name" ]]; then
+    tail -n 20 -F "$LOG_DIR"/*.log
+  elif [[ "$name" == kafka ]]; then
+    tail -n 50 -F "$LOG_DIR/kafka.log" "$LOG_DIR/kafka-server.log"
+  elif [[ -f "$LOG_DIR/$name.log" ]]; then
+    tail -n 50 -F "$LOG_DIR/$name.log"
+  elif [[ -f "$LOG_DIR/svc-$name.log" ]]; then
+    tail -n 50 -F "$LOG_DIR/svc-$name.log"
+  else
+    die "no log for '$name' in .stack/logs ($(cd "$LOG_DIR" && ls -- *.log 2>/dev/null | tr '\n' ' '))"
+  fi
+}
+
+cmd_test() {
+  ensure_node_modules
+  install_components
+  # Stop, at the end, only the components this run started.
+  local started
+  started="$(mktemp)"
+  # shellcheck disable=SC2064
+  trap "stop_started '$started'" EXIT
+  start_components "$started"
+
+  cd "$ROOT"
+  [[ -f scripts/ensure-proto-deps.sh ]] && bash scripts/ensure-proto-deps.sh
+  say "buf lint"
+  buf lint
+  say "eslint --max-warnings=0 ."
+  eslint --max-warnings=0 .
+  say "tsc --noEmit"
+  tsc --noEmit
+  say "vitest run"
+  local rc=0
+  vitest run || rc=$?
+  return $rc
+}
+
+stop_started() {
+  local record="$1" c
+  [[ -f "$record" ]] || return 0
+  # Reverse order of start.
+  for c in $(tac "$record"); do bash "$STACK/$c.sh" stop >/dev/null || true; done
+  rm -f "$record"
+}
+
+cmd_bench() {
+  local name="${1:-}"
+  [[ -n "$name" ]] || die "usage: ./dev.sh bench <name> (one of: $(ls "$ROOT/bench" 2>/dev/null | tr '\n' ' '))"
+  [[ -f "$ROOT/bench/$name/run.ts" ]] || die "no bench/$name/run.ts"
+  cmd_up
+  export PATH="$TOOLS_DIR/bin:$PATH"
+  cd "$ROOT"
+  say "bench $name"
+  node "bench/$name/run.ts" "${@:2}"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  logs) cmd_logs "${2:-}" ;;
+  test) cmd_test ;;
+  bench) shift; cmd_bench "$@" ;;
+  -h | --help | help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Shared helpers for the local stack scripts. Source it; it sets XTREAM_ROOT,
+# the ports, the generated secrets and the environment contract (see env.sh),
+# plus small functions to start/stop/check background processes by pid file.
+set -euo pipefail
+
+XTREAM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export XTREAM_ROOT
+STACK_DIR="$XTREAM_ROOT/.stack"
+DATA_DIR="$XTREAM_ROOT/.data"
+TOOLS_DIR="$XTREAM_ROOT/.tools"
+PID_DIR="$STACK_DIR/pids"
+LOG_DIR="$STACK_DIR/logs"
+mkdir -p "$PID_DIR" "$LOG_DIR" "$DATA_DIR" "$TOOLS_DIR/bin"
+# PostgreSQL runs as the postgres user and must be able to traverse into .data.
+chmod 755 "$DATA_DIR"
+
+# shellcheck source=scripts/stack/env.sh
+. "$XTREAM_ROOT/scripts/stack/env.sh"
+
+say() { echo "==> $*"; }
+die() { echo "error: $*" >&2; exit 1; }
+
+# need CMD "how to get it": fail with a helpful message when a prerequisite is missing.
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is missing. $2"
+}
+
+pid_file() { echo "$PID_DIR/$1.pid"; }
+
+# Prints the pid recorded for NAME if that process is still alive.
+running_pid() {
+  local f pid
+  f="$(pid_file "$1")"
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+is_running() { running_pid "$1" >/dev/null; }
+
+# port_open PORT: true if something accepts TCP connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# spawn NAME CMD...: start CMD detached (own session, so a Ctrl-C in the
+# caller's terminal does not hit it), output to .stack/logs/NAME.log.
+spawn() {
+  local name="$1"; shift
+  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$name")"
+}
+
+# wait_for NAME SECONDS CHECK...: poll CHECK until it succeeds; fail with the log tail.
+wait_for() {
+  local name="$1" secs="$2"; shift 2
+  local i
+  for ((i = 0; i < secs * 4; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if ! is_running "$name"; then
+      echo "error: $name exited while starting; last log lines:" >&2
+      tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+      return 1
+    fi
+    sleep 0.25
+  done
+  echo "error: $name not healthy after ${secs}s; last log lines:" >&2
+  tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+  return 1
+}
+
+# stop_pid NAME [SIGNAL]: signal the recorded process, wait up to 20 s, then KILL.
+stop_pid() {
+  local name="$1" sig="${2:-TERM}" pid i
+  if ! pid="$(running_pid "$name")"; then
+    rm -f "$(pid_file "$name")"
+    return 0
+  fi
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for ((i = 0; i < 80; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "warning: $name (pid $pid) did not stop in 20s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$(pid_file "$name")"
+}
+
+# apt_install PKG...: install Debian packages that are not installed yet.
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  need apt-get "This stack installs ${missing[*]} from Debian packages; on another system install them with its package manager."
+  [[ $EUID -eq 0 ]] || die "installing ${missing[*]} needs root (run: sudo apt-get install ${missing[*]})"
+  say "installing ${missing[*]} (Debian packages)…"
+  # Update the package lists once per machine boot-ish; a stale list makes installs fail.
+  if [[ ! -f "$STACK_DIR/apt-updated" ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q
+    touch "$STACK_DIR/apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# node_tool: make sure the project Node and node_modules are there (helpers use npm packages).
+ensure_node_modules() {
+  # shellcheck source=scripts/ensure-node.sh
+  . "$XTREAM_ROOT/scripts/ensure-node.sh"
+  local lock="$XTREAM_ROOT/package-lock.json" stamp="$XTREAM_ROOT/node_modules/.package-lock.json"
+  if [[ ! -d "$XTREAM_ROOT/node_modules" || ! -f "$stamp" || "$lock" -nt "$stamp" ]]; then
+    say "installing npm dependencies (npm ci)…"
+    (cd "$XTREAM_ROOT" && npm ci --no-audit --no-fund)
+  fi
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The platform services: every services/<name>/main.ts and gateway/main.ts,
+# each run as `node --enable-source-maps <main.ts>` with the stack env.
+# Usage: services.sh start|stop|status|list
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Prints "name path" for each service that exists in the tree.
+list() {
+  local main
+  for main in "$XTREAM_ROOT"/services/*/main.ts; do
+    [[ -f "$main" ]] || continue
+    echo "$(basename "$(dirname "$main")") ${main#"$XTREAM_ROOT"/}"
+  done
+  [[ -f "$XTREAM_ROOT/gateway/main.ts" ]] && echo "gateway gateway/main.ts"
+  return 0
+}
+
+# url NAME: how to reach a service, from the port variables in env.sh.
+url() {
+  case "$1" in
+    gateway) echo "http://127.0.0.1:$XTREAM_GATEWAY_PORT" ;;
+    identity) echo "grpc://127.0.0.1:$IDENTITY_GRPC_PORT" ;;
+    catalog) echo "grpc://127.0.0.1:$CATALOG_GRPC_PORT" ;;
+    upload) echo "grpc://127.0.0.1:$UPLOAD_GRPC_PORT" ;;
+    transcoder) echo "grpc://127.0.0.1:$TRANSCODER_HEALTH_PORT (health)" ;;
+    playback) echo "grpc://127.0.0.1:$PLAYBACK_GRPC_PORT, http://127.0.0.1:$PLAYBACK_HTTP_PORT (HLS edge)" ;;
+    *) echo "(no port known)" ;;
+  esac
+}
+
+port_of() {
+  case "$1" in
+    gateway) echo "$XTREAM_GATEWAY_PORT" ;;
+    identity) echo "$IDENTITY_GRPC_PORT" ;;
+    catalog) echo "$CATALOG_GRPC_PORT" ;;
+    upload) echo "$UPLOAD_GRPC_PORT" ;;
+    transcoder) echo "$TRANSCODER_HEALTH_PORT" ;;
+    playback) echo "$PLAYBACK_GRPC_PORT" ;;
+    *) echo "" ;;
+  esac
+}
+
+start() {
+  local name main any=0 port i
+  ensure_node_modules
+  while read -r name main; do
+    any=1
+    if is_running "svc-$name"; then continue; fi
+    say "starting $name ($main)"
+    (cd "$XTREAM_ROOT" && spawn "svc-$name" node --enable-source-maps "$main")
+  done < <(list)
+  ((any)) || { echo "    (no services yet: no services/*/main.ts or gateway/main.ts)"; return 0; }
+  # Give them a moment to listen; report the ones that died straight away.
+  local failed=0
+  while read -r name main; do
+    port="$(port_of "$name")"
+    for ((i = 0; i < 60; i++)); do
+      is_running "svc-$name" || break
+      [[ -z "$port" ]] && break
+      port_open "$port" && break
+      sleep 0.25
+    done
+    if ! is_running "svc-$name"; then
+      echo "error: service $name exited; last lines of .stack/logs/svc-$name.log:" >&2
+      tail -n 20 "$LOG_DIR/svc-$name.log" >&2 || true
+      failed=1
+    fi
+  done < <(list)
+  return $failed
+}
+
+stop() {
+  local f name
+  for f in "$PID_DIR"/svc-*.pid; do
+    [[ -f "$f" ]] || continue
+    name="$(basename "$f" .pid)"
+    is_running "$name" && say "stopping ${name#svc-}"
+    stop_pid "$name"
+  done
+}
+
+status() {
+  local name main port rc=0 any=0
+  while read -r name main; do
+    any=1
+    port="$(port_of "$name")"
+    if is_running "svc-$name"; then
+      if [[ -z "$port" ]] || port_open "$port"; then
+        printf '%-10s healthy   %s\n' "$name" "$(url "$name")"
+      else
+        printf '%-10s UNHEALTHY running but not listening on %s\n' "$name" "$port"; rc=1
+      fi
+    else
+      printf '%-10s stopped   (%s)\n' "$name" "$main"; rc=1
+    fi
+  done < <(list)
+  ((any)) || echo "services   none yet (no services/*/main.ts or gateway/main.ts)"
+  return $rc
+}
+
+urls() {
+  local name main
+  while read -r name main; do
+    printf '    %-10s %s\n' "$name" "$(url "$name")"
+  done < <(list)
+}
+
+case "${1:-}" in
+  start | stop | status | list | urls) "$1" ;;
+  *) echo "usage: $0 start|stop|status|list|urls" >&2; exit 2 ;;
+esac
