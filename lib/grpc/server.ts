@@ -1,0 +1,268 @@
+import { once } from "node:events";
+import { create, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { ConnectError, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import * as grpc from "@grpc/grpc-js";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import type { Logger } from "../logger.ts";
+import { addReflection } from "./reflection.ts";
+import { grpcServiceDefinition } from "./service-definition.ts";
+import { toConnectError, toGrpcStatus } from "./status.ts";
+import { validateRequest } from "./validation.ts";
+
+/** A generated service and its implementation, written against connect-es's ServiceImpl. */
+export interface ServiceRegistration {
+  service: DescService;
+  impl: Partial<ServiceImpl<DescService>>;
+}
+
+/** Pairs a service with its implementation, type-checked. */
+export function registerService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceRegistration {
+  return { service, impl: impl as Partial<ServiceImpl<DescService>> };
+}
+
+export interface GrpcServerOptions {
+  services: ServiceRegistration[];
+  logger: Logger;
+  /** Checks the process's dependencies; drives the "readiness" health status. */
+  readiness?: () => Promise<boolean>;
+  /** How often readiness is re-checked. */
+  readinessIntervalMs?: number;
+  /** Largest message accepted, in bytes. */
+  maxMessageBytes?: number;
+}
+
+/** A grpc-js server with health, reflection and validation built in. */
+export interface GrpcServer {
+  readonly server: grpc.Server;
+  /** Binds and starts; resolves with the bound port (useful with port 0). */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting, drains in-flight calls for up to graceMs, then cancels the rest. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/** Health names: "" and "readiness" follow the readiness check; "liveness" is SERVING until shutdown. */
+export const HEALTH_READINESS = "readiness";
+export const HEALTH_LIVENESS = "liveness";
+
+/**
+ * Builds (but does not start) a gRPC server that serves protobuf-es services
+ * on @grpc/grpc-js: every request is validated with protovalidate before its
+ * handler runs, handlers get a connect-es HandlerContext whose signal aborts on
+ * deadline or client cancellation, and errors become canonical status codes.
+ */
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const maxBytes = options.maxMessageBytes ?? 32 * 1024 * 1024;
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": maxBytes,
+    "grpc.max_send_message_length": maxBytes,
+  });
+  const shutdownController = new AbortController();
+
+  for (const { service, impl } of options.services) {
+    const handlers: grpc.UntypedServiceImplementation = {};
+    for (const method of service.methods) {
+      const fn = (impl as Record<string, unknown>)[method.localName];
+      if (typeof fn !== "function") continue;
+      handlers[method.localName] = adaptMethod(service, method, fn.bind(impl) as AnyImpl, options.logger, shutdownController.signal);
+    }
+    server.addService(grpcServiceDefinition(service), handlers);
+  }
+
+  const serviceNames = options.services.map((registration) => registration.service.typeName);
+  const health = new HealthImplementation({ "": "NOT_SERVING", [HEALTH_LIVENESS]: "SERVING", [HEALTH_READINESS]: "NOT_SERVING" });
+  health.addToServer(server);
+  addReflection(server, options.services.map((registration) => registration.service));
+
+  const setReady = (status: ServingStatus) => {
+    for (const name of ["", HEALTH_READINESS, ...serviceNames]) health.setStatus(name, status);
+  };
+  let readinessTimer: NodeJS.Timeout | undefined;
+  const checkReadiness = async () => {
+    if (shutdownController.signal.aborted) return;
+    let ready = true;
+    try {
+      ready = options.readiness ? await options.readiness() : true;
+    } catch (err) {
+      options.logger.warn({ err }, "readiness check failed");
+      ready = false;
+    }
+    if (!shutdownController.signal.aborted) setReady(ready ? "SERVING" : "NOT_SERVING");
+  };
+
+  return {
+    server,
+    async listen(host, port) {
+      const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+      const bound = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+      });
+      await checkReadiness();
+      readinessTimer = setInterval(() => void checkReadiness(), options.readinessIntervalMs ?? 5000);
+      readinessTimer.unref();
+      return bound;
+    },
+    async shutdown(graceMs = 10_000) {
+      clearInterval(readinessTimer);
+      setReady("NOT_SERVING");
+      health.setStatus(HEALTH_LIVENESS, "NOT_SERVING");
+      const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      const timer = setTimeout(() => {
+        // Long-lived streams (WatchVideo) would hold shutdown forever: cancel them.
+        shutdownController.abort(new Error("server shutting down"));
+        server.forceShutdown();
+      }, graceMs);
+      await drained;
+      clearTimeout(timer);
+    },
+  };
+}
+
+type AnyImpl = (input: unknown, context: HandlerContext) => unknown;
+/** What every kind of grpc-js server call offers. */
+interface BaseCall {
+  readonly metadata: grpc.Metadata;
+  getDeadline(): grpc.Deadline;
+  getPath(): string;
+  sendMetadata(metadata: grpc.Metadata): void;
+  on(event: "cancelled", listener: () => void): unknown;
+}
+/** A call we can write responses to (server- and bidi-streaming). */
+type WritableCall = BaseCall &
+  NodeJS.EventEmitter & {
+    readonly cancelled: boolean;
+    write(message: unknown): boolean;
+  };
+
+function adaptMethod(
+  service: DescService,
+  method: DescMethod,
+  impl: AnyImpl,
+  logger: Logger,
+  shutdownSignal: AbortSignal,
+): grpc.UntypedHandleCall {
+  const fail = (err: unknown): Partial<grpc.StatusObject> => {
+    const { error, internal } = toConnectError(err);
+    if (internal) logger.error({ err, rpc: `${service.typeName}/${method.name}` }, "rpc failed");
+    return toGrpcStatus(error);
+  };
+
+  switch (method.methodKind) {
+    case "unary":
+      return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const context = handlerContext(service, method, call, shutdownSignal);
+        void (async () => {
+          try {
+            validateRequest(method.input, call.request as MessageShape<DescMessage>);
+            const response = await impl(call.request, context);
+            sendHeaders(call, context);
+            callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
+          } catch (err) {
+            callback(fail(err) as grpc.ServiceError);
+          }
+        })();
+      };
+    case "server_streaming":
+      return (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const context = handlerContext(service, method, call, shutdownSignal);
+        void (async () => {
+          try {
+            validateRequest(method.input, call.request as MessageShape<DescMessage>);
+            await writeAll(call, method, impl(call.request, context) as AsyncIterable<unknown>, context);
+            call.end(metadataFrom(context.responseTrailer));
+          } catch (err) {
+            if (!call.cancelled) call.emit("error", fail(err));
+          }
+        })();
+      };
+    case "client_streaming":
+      return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const context = handlerContext(service, method, call, shutdownSignal);
+        void (async () => {
+          try {
+            const response = await impl(readRequests(call, method, context), context);
+            sendHeaders(call, context);
+            callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
+          } catch (err) {
+            callback(fail(err) as grpc.ServiceError);
+          }
+        })();
+      };
+    case "bidi_streaming":
+      return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const context = handlerContext(service, method, call, shutdownSignal);
+        void (async () => {
+          try {
+            await writeAll(call, method, impl(readRequests(call, method, context), context) as AsyncIterable<unknown>, context);
+            call.end(metadataFrom(context.responseTrailer));
+          } catch (err) {
+            if (!call.cancelled) call.emit("error", fail(err));
+          }
+        })();
+      };
+  }
+}
+
+/** A HandlerContext whose signal aborts on client cancellation, deadline or forced shutdown. */
+function handlerContext(service: DescService, method: DescMethod, call: BaseCall, shutdownSignal: AbortSignal) {
+  const requestController = new AbortController();
+  call.on("cancelled", () => requestController.abort(new ConnectError("client cancelled the call", 1)));
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
+  return createHandlerContext({
+    service,
+    method,
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url: call.getPath(),
+    timeoutMs,
+    shutdownSignal,
+    requestSignal: requestController.signal,
+    requestHeader: headersFrom(call.metadata),
+  });
+}
+
+async function* readRequests(call: grpc.ServerReadableStream<unknown, unknown>, method: DescMethod, context: HandlerContext): AsyncGenerator<unknown> {
+  for await (const request of call as AsyncIterable<unknown>) {
+    context.signal.throwIfAborted();
+    validateRequest(method.input, request as MessageShape<DescMessage>);
+    yield request;
+  }
+  context.signal.throwIfAborted();
+}
+
+/** Writes a handler's responses, waiting for the client when the socket is full. */
+async function writeAll(call: WritableCall, method: DescMethod, responses: AsyncIterable<unknown>, context: HandlerContext) {
+  let headersSent = false;
+  for await (const response of responses) {
+    if (context.signal.aborted) return;
+    if (!headersSent) {
+      sendHeaders(call, context);
+      headersSent = true;
+    }
+    if (!call.write(create(method.output, response as MessageShape<DescMessage>))) {
+      await once(call, "drain", { signal: context.signal }).catch(() => undefined);
+    }
+  }
+}
+
+function sendHeaders(call: Pick<BaseCall, "sendMetadata">, context: HandlerContext) {
+  const metadata = metadataFrom(context.responseHeader);
+  if (Object.keys(metadata.getMap()).length > 0) call.sendMetadata(metadata);
+}
+
+function headersFrom(metadata: grpc.Metadata): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    headers.append(key, typeof value === "string" ? value : value.toString("base64"));
+  }
+  return headers;
+}
+
+function metadataFrom(headers: Headers): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  headers.forEach((value, key) => {
+    if (!key.endsWith("-bin")) metadata.add(key, value);
+  });
+  return metadata;
+}

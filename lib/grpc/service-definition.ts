@@ -1,0 +1,42 @@
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+
+/**
+ * Builds a grpc-js service definition from a protobuf-es service descriptor.
+ * protobuf-es v2 generates no grpc-js code, so this is the bridge: paths,
+ * streaming flags and (de)serialisers all come from the descriptor.
+ */
+export function grpcServiceDefinition(service: DescService): ServiceDefinition {
+  const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const method of service.methods) {
+    definition[method.localName] = grpcMethodDefinition(method);
+  }
+  return definition as ServiceDefinition;
+}
+
+/** The grpc-js definition of one method. */
+export function grpcMethodDefinition(method: DescMethod): MethodDefinition<unknown, unknown> {
+  return {
+    path: `/${method.parent.typeName}/${method.name}`,
+    originalName: method.localName,
+    requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+    responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+    requestSerialize: serializer(method.input),
+    requestDeserialize: deserializer(method.input),
+    responseSerialize: serializer(method.output),
+    responseDeserialize: deserializer(method.output),
+  } as MethodDefinition<unknown, unknown>;
+}
+
+function serializer<Desc extends DescMessage>(schema: Desc) {
+  return (value: unknown): Buffer => {
+    // Handlers may return init shapes; create() returns real messages untouched.
+    const message = create(schema, value as MessageShape<Desc>);
+    const bytes = toBinary(schema, message);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+function deserializer<Desc extends DescMessage>(schema: Desc) {
+  return (bytes: Buffer): MessageShape<Desc> => fromBinary(schema, bytes);
+}
