@@ -30,7 +30,7 @@ afterAll(() => server.shutdown(1000));
 
 function healthCheck(service: string): Promise<string> {
   const definition = grpc.loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
-    grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & { check: Function } } } };
+    grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & { check(request: { service: string }, callback: (err: grpc.ServiceError | null, response: { status: string }) => void): void } } } };
   };
   const client = new definition.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) => {

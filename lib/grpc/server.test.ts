@@ -82,9 +82,8 @@ describe("grpc-js adapter, called by a Connect gRPC transport", () => {
   });
 
   it("rejects an invalid request with INVALID_ARGUMENT naming the field", async () => {
-    const error = await connectClient()
-      .echoServerStream({ message: "x", repeat: 0 })
-      [Symbol.asyncIterator]()
+    const stream = connectClient().echoServerStream({ message: "x", repeat: 0 });
+    const error = await stream[Symbol.asyncIterator]()
       .next()
       .catch((err: unknown) => err);
     expect(ConnectError.from(error).code).toBe(Code.InvalidArgument);

@@ -17,7 +17,7 @@ export interface ServiceRegistration {
 
 /** Pairs a service with its implementation, type-checked. */
 export function registerService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceRegistration {
-  return { service, impl: impl as Partial<ServiceImpl<DescService>> };
+  return { service, impl: impl };
 }
 
 export interface GrpcServerOptions {
@@ -79,7 +79,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   let readinessTimer: NodeJS.Timeout | undefined;
   const checkReadiness = async () => {
     if (shutdownController.signal.aborted) return;
-    let ready = true;
+    let ready: boolean;
     try {
       ready = options.readiness ? await options.readiness() : true;
     } catch (err) {
@@ -157,7 +157,7 @@ function adaptMethod(
             sendHeaders(call, context);
             callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
           } catch (err) {
-            callback(fail(err) as grpc.ServiceError);
+            callback(fail(err));
           }
         })();
       };
@@ -183,7 +183,7 @@ function adaptMethod(
             sendHeaders(call, context);
             callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
           } catch (err) {
-            callback(fail(err) as grpc.ServiceError);
+            callback(fail(err));
           }
         })();
       };

@@ -11,7 +11,7 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
   for (const method of service.methods) {
     definition[method.localName] = grpcMethodDefinition(method);
   }
-  return definition as ServiceDefinition;
+  return definition;
 }
 
 /** The grpc-js definition of one method. */
@@ -25,7 +25,7 @@ export function grpcMethodDefinition(method: DescMethod): MethodDefinition<unkno
     requestDeserialize: deserializer(method.input),
     responseSerialize: serializer(method.output),
     responseDeserialize: deserializer(method.output),
-  } as MethodDefinition<unknown, unknown>;
+  };
 }
 
 function serializer<Desc extends DescMessage>(schema: Desc) {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { EchoService } from "../../gen/xtream/echo/v1/echo_service_pb.js";
+import type { EchoService } from "../../gen/xtream/echo/v1/echo_service_pb.js";
 
 /**
  * An EchoService implementation: the platform library's test subject and the

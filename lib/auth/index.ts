@@ -1,0 +1,5 @@
+/** Access tokens: issuing (identity), verifying (every service) and reading the caller from a request. */
+export { createTokenIssuer, createTokenVerifier, generateSigningKey, publicJwks, ACCESS_TOKEN_ALG } from "./tokens.ts";
+export type { Caller, SigningKey, TokenVerifier, TokenIssuerOptions, TokenVerifierOptions } from "./tokens.ts";
+export { optionalCaller, requireCaller } from "./caller.ts";
+export { jwksFromIdentity } from "./identity-jwks.ts";

@@ -1,0 +1,7 @@
+/** Helpers for tests against the real stack that ./dev.sh test starts. */
+export { stackEnv } from "./stack-env.ts";
+export type { StackEnv } from "./stack-env.ts";
+export { createTestDatabase } from "./database.ts";
+export type { TestDatabase } from "./database.ts";
+export { createTestTokens } from "./tokens.ts";
+export { createEchoService } from "./echo-service.ts";
