@@ -6,3 +6,4 @@ export type { ServiceClientOptions } from "./client.ts";
 export { toConnectError, toGrpcStatus } from "./status.ts";
 export { validateRequest } from "./validation.ts";
 export { grpcServiceDefinition } from "./service-definition.ts";
+export { peerAddress, peerAddressKey } from "./peer.ts";

@@ -1,9 +1,10 @@
 import { once } from "node:events";
 import { create, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
-import { ConnectError, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Logger } from "../logger.ts";
+import { peerAddressKey } from "./peer.ts";
 import { addReflection } from "./reflection.ts";
 import { grpcServiceDefinition } from "./service-definition.ts";
 import { toConnectError, toGrpcStatus } from "./status.ts";
@@ -123,6 +124,7 @@ interface BaseCall {
   readonly metadata: grpc.Metadata;
   getDeadline(): grpc.Deadline;
   getPath(): string;
+  getPeer(): string;
   sendMetadata(metadata: grpc.Metadata): void;
   on(event: "cancelled", listener: () => void): unknown;
 }
@@ -219,6 +221,7 @@ function handlerContext(service: DescService, method: DescMethod, call: BaseCall
     shutdownSignal,
     requestSignal: requestController.signal,
     requestHeader: headersFrom(call.metadata),
+    contextValues: createContextValues().set(peerAddressKey, call.getPeer()),
   });
 }
 
