@@ -57,4 +57,19 @@ export IDENTITY_ADDR="${IDENTITY_ADDR:-127.0.0.1:$IDENTITY_GRPC_PORT}"
 export CATALOG_ADDR="${CATALOG_ADDR:-127.0.0.1:$CATALOG_GRPC_PORT}"
 export UPLOAD_ADDR="${UPLOAD_ADDR:-127.0.0.1:$UPLOAD_GRPC_PORT}"
 export PLAYBACK_ADDR="${PLAYBACK_ADDR:-127.0.0.1:$PLAYBACK_GRPC_PORT}"
+
+# --- identity: local-dev ES256 signing keys for access tokens (added by the identity service).
+# Generated once into the git-ignored .data/ with the project's Node (skipped
+# until Node and node_modules are installed; the next sourcing creates it).
+# Rotate: node services/identity/scripts/signing-keys.ts .data/identity-signing-keys.json --rotate
+_xt_idkeys="$_xt_root/.data/identity-signing-keys.json"
+if [[ ! -f "$_xt_idkeys" && -x "$_xt_root/.tools/node/bin/node" && -d "$_xt_root/node_modules/jose" ]]; then
+  mkdir -p "$_xt_root/.data"
+  (cd "$_xt_root" && umask 077 && .tools/node/bin/node services/identity/scripts/signing-keys.ts "$_xt_idkeys" 2>/dev/null) || true
+fi
+if [[ -f "$_xt_idkeys" ]]; then
+  IDENTITY_SIGNING_KEYS="$(cat "$_xt_idkeys")"
+  export IDENTITY_SIGNING_KEYS
+fi
+unset _xt_idkeys
 unset _xt_root _xt_secrets

@@ -96,6 +96,10 @@ start() {
     -Dlog4j.configuration="file:$CONF_DIR/log4j.properties" -Dkafka.logs.dir="$LOG_DIR" \
     -cp "$XTREAM_KAFKA_HOME/*" kafka.Kafka "$CONF_DIR/server.properties"
   wait_for "$NAME" 90 health || { tail -n 30 "$LOG_DIR/kafka-server.log" >&2 || true; return 1; }
+  if [[ -d "$XTREAM_ROOT/node_modules/kafkajs" && -x "$TOOLS_DIR/node/bin/node" ]]; then
+    "$TOOLS_DIR/node/bin/node" "$XTREAM_ROOT/scripts/stack/kafka-ping.ts" --warm >/dev/null \
+      || echo "warning: Kafka's group coordinator is not ready yet; consumers may retry for a while" >&2
+  fi
 }
 
 stop() {
@@ -104,7 +108,7 @@ stop() {
 }
 
 status() {
-  if health; then echo "kafka      healthy   $KAFKA_BROKERS (ApiVersions answered)"; return 0; fi
+  if health; then echo "kafka      healthy   $KAFKA_BROKERS (broker API answered)"; return 0; fi
   if is_running "$NAME"; then echo "kafka      UNHEALTHY running but the broker API does not answer on $KAFKA_BROKERS"; else echo "kafka      stopped"; fi
   return 1
 }

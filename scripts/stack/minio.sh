@@ -29,7 +29,7 @@ install() {
 }
 
 health() {
-  curl -fsS -m 2 -o /dev/null "$MINIO_ENDPOINT/minio/health/live"
+  curl -fsS -m 2 -o /dev/null "$MINIO_ENDPOINT/minio/health/live" 2>/dev/null
 }
 
 start() {
