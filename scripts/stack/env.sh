@@ -72,4 +72,16 @@ if [[ -f "$_xt_idkeys" ]]; then
   export IDENTITY_SIGNING_KEYS
 fi
 unset _xt_idkeys
+
+# --- playback: local-dev HMAC secret for playback tokens (added by the playback service).
+# Generated once into the git-ignored .data/. Rotate by prepending a new secret
+# (comma-separated, current first); old tokens keep verifying until they expire.
+_xt_pbkeys="$_xt_root/.data/playback-token-secrets"
+if [[ ! -f "$_xt_pbkeys" ]]; then
+  mkdir -p "$_xt_root/.data"
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$_xt_pbkeys")
+fi
+PLAYBACK_TOKEN_SECRETS="${PLAYBACK_TOKEN_SECRETS:-$(cat "$_xt_pbkeys")}"
+export PLAYBACK_TOKEN_SECRETS
+unset _xt_pbkeys
 unset _xt_root _xt_secrets

@@ -1,0 +1,60 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * Playback tokens: `<kid>.<expiry>.<signature>`, an HMAC-SHA256 over the key
+ * id, the video id and the expiry. A token opens one video until it expires.
+ * Keys rotate: tokens are signed with the first secret and verified with any
+ * secret of the list, picked by key id (derived from the secret itself, so a
+ * rotation is only a change of the configured list).
+ */
+export interface PlaybackTokens {
+  /** Signs a token for one video, valid for the configured TTL from `nowMs`. */
+  issue(videoId: string, nowMs?: number): { token: string; expiresAtMs: number };
+  /** True when the token is well formed, signed by a known key, unexpired and for this video. */
+  verify(token: string, videoId: string, nowMs?: number): boolean;
+}
+
+export interface PlaybackTokensOptions {
+  /** Secrets, current first; older ones only verify. */
+  secrets: string[];
+  ttlSeconds: number;
+}
+
+/** Creates the token signer/verifier from the configured secrets. */
+export function createPlaybackTokens(options: PlaybackTokensOptions): PlaybackTokens {
+  if (options.secrets.length === 0) throw new Error("at least one playback token secret is needed");
+  const keys = new Map<string, Buffer>();
+  for (const secret of options.secrets) {
+    const kid = keyIdOf(secret);
+    if (!keys.has(kid)) keys.set(kid, Buffer.from(secret));
+  }
+  const currentKid = keyIdOf(options.secrets[0] as string);
+  const sign = (kid: string, key: Buffer, videoId: string, expiry: string) =>
+    createHmac("sha256", key).update(`${kid}.${videoId}.${expiry}`).digest();
+
+  return {
+    issue(videoId, nowMs = Date.now()) {
+      const expiresAtMs = (Math.floor(nowMs / 1000) + options.ttlSeconds) * 1000;
+      const expiry = (expiresAtMs / 1000).toString(36);
+      const signature = sign(currentKid, keys.get(currentKid) as Buffer, videoId, expiry).toString("base64url");
+      return { token: `${currentKid}.${expiry}.${signature}`, expiresAtMs };
+    },
+    verify(token, videoId, nowMs = Date.now()) {
+      const parts = token.split(".");
+      if (parts.length !== 3) return false;
+      const [kid, expiry, signature] = parts as [string, string, string];
+      const key = keys.get(kid);
+      if (!key || !/^[0-9a-z]{1,12}$/.test(expiry)) return false;
+      const expiresAtSeconds = parseInt(expiry, 36);
+      if (!Number.isSafeInteger(expiresAtSeconds) || expiresAtSeconds * 1000 <= nowMs) return false;
+      const expected = sign(kid, key, videoId, expiry);
+      const given = Buffer.from(signature, "base64url");
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}
+
+/** A short, non-secret identifier of a secret. */
+function keyIdOf(secret: string): string {
+  return createHash("sha256").update("xtream-playback-kid:").update(secret).digest("base64url").slice(0, 8);
+}

@@ -1,0 +1,128 @@
+import { createServer, type Server } from "node:http";
+import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { PlaybackService } from "../../gen/xtream/playback/v1/playback_service_pb.js";
+import type { CatalogVideos } from "./adapters/catalog-videos.ts";
+import { createEdgeStats, type EdgeStats } from "./domain/edge-stats.ts";
+import type { PlaybackTokens } from "./domain/playback-token.ts";
+import type { MediaOrigin, SharedCache } from "./domain/ports.ts";
+import { createTieredCache, type TieredCache } from "./domain/tiered-cache.ts";
+import { createVideoAccess, type VideoAccess } from "./domain/video-access.ts";
+import { createEdgeHandler, type EdgeHandler } from "./handlers/edge-http.ts";
+import { createPlaybackInfoService } from "./handlers/playback-info.ts";
+
+/** Cache tuning (see config.ts for what each means). */
+export interface EdgeCacheSettings {
+  memoryMaxBytes: number;
+  memoryMaxObjectBytes: number;
+  sharedMaxObjectBytes: number;
+  sharedTtlMs: number;
+  volatileTtlMs: number;
+  prefetchCount: number;
+  prefetchConcurrency: number;
+  visibilityTtlMs: number;
+}
+
+export interface PlaybackServerDeps {
+  logger: Logger;
+  catalog: CatalogVideos;
+  origin: MediaOrigin;
+  shared: SharedCache & { ready?(): boolean };
+  tokens: PlaybackTokens;
+  publicUrl: string;
+  cache: EdgeCacheSettings;
+  stats?: EdgeStats;
+}
+
+/** The playback service, built but not listening: gRPC server, HTTP edge, and their parts. */
+export interface PlaybackServer {
+  grpc: GrpcServer;
+  http: Server;
+  edge: EdgeHandler;
+  cache: TieredCache;
+  access: VideoAccess;
+  stats: EdgeStats;
+  /** Binds the HTTP edge; resolves with the bound port (useful with port 0). */
+  listenHttp(host: string, port: number): Promise<number>;
+  /** Stops both servers. */
+  close(): Promise<void>;
+}
+
+/** Defaults matching config.ts, for tests. */
+export const defaultCacheSettings: EdgeCacheSettings = {
+  memoryMaxBytes: 256 * 1024 * 1024,
+  memoryMaxObjectBytes: 16 * 1024 * 1024,
+  sharedMaxObjectBytes: 4 * 1024 * 1024,
+  sharedTtlMs: 3600_000,
+  volatileTtlMs: 1000,
+  prefetchCount: 3,
+  prefetchConcurrency: 2,
+  visibilityTtlMs: 10_000,
+};
+
+/** Wires the domain, the edge and the gRPC service from their dependencies. */
+export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
+  const stats = deps.stats ?? createEdgeStats();
+  const settings = deps.cache;
+  let edge: EdgeHandler | undefined;
+  const cache = createTieredCache({
+    origin: deps.origin,
+    shared: deps.shared,
+    stats,
+    memoryMaxBytes: settings.memoryMaxBytes,
+    memoryMaxObjectBytes: settings.memoryMaxObjectBytes,
+    sharedMaxObjectBytes: settings.sharedMaxObjectBytes,
+    sharedTtlMs: settings.sharedTtlMs,
+    volatileTtlMs: settings.volatileTtlMs,
+    prefetchCount: settings.prefetchCount,
+    prefetchConcurrency: settings.prefetchConcurrency,
+    busy: () => (edge?.pending ?? 0) > 16,
+  });
+  const access = createVideoAccess({
+    directory: deps.catalog,
+    tokens: deps.tokens,
+    ttlMs: settings.visibilityTtlMs,
+    errorTtlMs: 1000,
+    onLookupError: (err) => deps.logger.warn({ err }, "catalog lookup failed; only tokens open videos meanwhile"),
+  });
+  edge = createEdgeHandler({
+    cache,
+    access,
+    stats,
+    logger: deps.logger,
+    describe: () => ({ memoryBytes: cache.memoryBytes, redisReady: deps.shared.ready?.() ?? null }),
+  });
+  const handle = edge.handle;
+  const http = createServer({ keepAliveTimeout: 65_000 }, handle);
+  const grpc = createGrpcServer({
+    services: [registerService(PlaybackService, createPlaybackInfoService({ catalog: deps.catalog, tokens: deps.tokens, publicUrl: deps.publicUrl }))],
+    logger: deps.logger,
+  });
+  return {
+    grpc,
+    http,
+    edge,
+    cache,
+    access,
+    stats,
+    async listenHttp(host, port) {
+      await new Promise<void>((resolve, reject) => {
+        http.once("error", reject);
+        http.listen(port, host, () => {
+          http.off("error", reject);
+          resolve();
+        });
+      });
+      const address = http.address();
+      return typeof address === "object" && address ? address.port : port;
+    },
+    async close() {
+      http.closeIdleConnections();
+      await Promise.all([
+        new Promise<void>((resolve) => http.close(() => resolve())),
+        grpc.shutdown(2000),
+      ]);
+      http.closeAllConnections();
+    },
+  };
+}
