@@ -1,0 +1,93 @@
+/**
+ * The MinIO side of a job: fetching the source, storing outputs in the
+ * media bucket under `videos/<videoId>/`, and clearing a failed video's outputs.
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { MinioClient } from "../../../lib/storage/minio.ts";
+
+/** Content types of what the transcoder writes. */
+const CONTENT_TYPES: Record<string, string> = {
+  ".m3u8": "application/vnd.apple.mpegurl",
+  ".ts": "video/mp2t",
+  ".jpg": "image/jpeg",
+  ".vtt": "text/vtt; charset=utf-8",
+};
+
+function contentType(key: string): string {
+  const dot = key.lastIndexOf(".");
+  return CONTENT_TYPES[dot >= 0 ? key.slice(dot) : ""] ?? "application/octet-stream";
+}
+
+/** Options for createMediaStore. */
+export interface MediaStoreOptions {
+  client: MinioClient;
+  mediaBucket: string;
+}
+
+/** Reads sources and writes media objects. */
+export interface MediaStore {
+  /** Size of a source object, or undefined when it does not exist. */
+  sourceSize(bucket: string, key: string): Promise<number | undefined>;
+  /** Downloads a source object to a local file. */
+  downloadSource(bucket: string, key: string, file: string): Promise<void>;
+  /** Uploads a local file to the media bucket; resolves with its size. */
+  putFile(key: string, file: string): Promise<number>;
+  /** Writes a small text object (a playlist, a WebVTT file) to the media bucket. */
+  putText(key: string, text: string): Promise<void>;
+  /** Reads a text object of the media bucket, or undefined when absent. */
+  getText(key: string): Promise<string | undefined>;
+  /** Removes every object under a prefix of the media bucket. */
+  removePrefix(prefix: string): Promise<void>;
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "NotFound" || code === "NoSuchKey";
+}
+
+/** Creates the MinIO media store. */
+export function createMediaStore(options: MediaStoreOptions): MediaStore {
+  const { client, mediaBucket } = options;
+  return {
+    async sourceSize(bucket, key) {
+      try {
+        return (await client.statObject(bucket, key)).size;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async downloadSource(bucket, key, file) {
+      await client.fGetObject(bucket, key, file);
+    },
+    async putFile(key, file) {
+      const { size } = await stat(file);
+      await client.putObject(mediaBucket, key, createReadStream(file), size, { "Content-Type": contentType(key) });
+      return size;
+    },
+    async putText(key, text) {
+      const body = Buffer.from(text, "utf8");
+      await client.putObject(mediaBucket, key, body, body.length, { "Content-Type": contentType(key) });
+    },
+    async getText(key) {
+      try {
+        const stream = await client.getObject(mediaBucket, key);
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString("utf8");
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async removePrefix(prefix) {
+      const names: string[] = [];
+      for await (const item of client.listObjectsV2(mediaBucket, prefix, true)) {
+        const name = (item as { name?: string }).name;
+        if (name) names.push(name);
+      }
+      if (names.length > 0) await client.removeObjects(mediaBucket, names);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/** The transcoder's configuration, parsed once at start-up. */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { common, loadConfig, z } from "../../lib/config.ts";
+
+const schema = z.object({
+  TRANSCODER_HEALTH_PORT: common.port(50054),
+  TRANSCODER_HOST: common.host,
+  LOG_LEVEL: common.logLevel,
+  KAFKA_BROKERS: common.kafkaBrokers,
+  TRANSCODER_GROUP_ID: z.string().min(1).default("xtream-transcoder"),
+  /** Prepended to topic names; only for isolating test runs. */
+  TRANSCODER_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(""),
+  TRANSCODER_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+  TRANSCODER_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  TRANSCODER_JOB_TIMEOUT_MS: z.coerce.number().int().min(10_000).default(30 * 60_000),
+  TRANSCODER_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
+  TRANSCODER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(15_000),
+  TRANSCODER_WORK_DIR: z.string().min(1).default(join(tmpdir(), "xtream-transcoder")),
+  TRANSCODER_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(4).default(2),
+  TRANSCODER_X264_PRESET: z.enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]).default("veryfast"),
+  TRANSCODER_CRF: z.coerce.number().int().min(15).max(35).default(23),
+  MINIO_ENDPOINT: common.minioEndpoint,
+  MINIO_ACCESS_KEY: z.string().min(1),
+  MINIO_SECRET_KEY: z.string().min(1),
+  MINIO_MEDIA_BUCKET: z.string().min(3).default("xtream-media"),
+  FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
+  FFPROBE_PATH: z.string().min(1).default("ffprobe"),
+});
+
+/** The transcoder's parsed configuration. */
+export type TranscoderConfig = z.infer<typeof schema>;
+
+/** Reads the configuration from the environment (or the given variables). */
+export function loadTranscoderConfig(env?: Record<string, string | undefined>): TranscoderConfig {
+  return loadConfig(schema, env);
+}

@@ -1,0 +1,122 @@
+/**
+ * The transcoder's entry in the typed Kafka registry: `video.uploaded` →
+ * a transcode job, with `video.progress`, `video.transcoded` and, when every
+ * attempt failed, `video.failed` with a reason a person can read.
+ */
+import { randomUUID } from "node:crypto";
+import { durationFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
+import { eventHandler, PermanentError, type EventHandler, type EventProducer, type Topic } from "../../../lib/kafka/index.ts";
+import type { Logger } from "../../../lib/logger.ts";
+import type {
+  VideoFailedSchema,
+  VideoProgressSchema,
+  VideoTranscodedSchema,
+  VideoUploadedSchema,
+} from "../../../gen/xtream/events/v1/video_events_pb.js";
+import { UnplayableSourceError } from "../domain/source.ts";
+import { runTranscodeJob, videoPrefix, type TranscodeJobDeps } from "../jobs/transcode-job.ts";
+
+/** The topics the transcoder reads and writes. */
+export interface TranscoderTopics {
+  videoUploaded: Topic<typeof VideoUploadedSchema>;
+  videoProgress: Topic<typeof VideoProgressSchema>;
+  videoTranscoded: Topic<typeof VideoTranscodedSchema>;
+  videoFailed: Topic<typeof VideoFailedSchema>;
+}
+
+/** Options for the video.uploaded handler. */
+export interface VideoUploadedHandlerOptions {
+  job: TranscodeJobDeps;
+  producer: EventProducer;
+  topics: TranscoderTopics;
+  logger: Logger;
+  /** Attempts for a transient failure before the dead-letter topic. */
+  attempts: number;
+  /** Limit for one attempt. */
+  timeoutMs: number;
+  backoffMs: number;
+  /** Told when a job starts and ends (metrics, tests). */
+  onJob?: (videoId: string, phase: "start" | "done" | "error") => void;
+}
+
+// Video ids become object keys and folder names: accept only plain ids.
+const VIDEO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** What video.failed says for a failure that is not the file's fault. */
+export const TRANSIENT_FAILURE_REASON = "the video could not be processed; please try uploading it again later";
+
+/** Builds the registry entry for video.uploaded. */
+export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions): EventHandler {
+  const { producer, topics } = options;
+  return eventHandler({
+    topic: topics.videoUploaded,
+    attempts: options.attempts,
+    timeoutMs: options.timeoutMs,
+    backoffMs: options.backoffMs,
+    async handle(event, meta) {
+      if (!VIDEO_ID.test(event.videoId)) throw new PermanentError("the event has no valid video id");
+      if (!event.sourceBucket || !event.sourceKey) throw new PermanentError("the event names no source file");
+      const log = options.logger.child({ videoId: event.videoId, attempt: meta.attempt });
+      options.onJob?.(event.videoId, "start");
+      // Progress events are best effort and sent in order; the job never waits for Kafka.
+      let progressChain = Promise.resolve();
+      const sendProgress = (percent: number, playable: readonly string[]) => {
+        progressChain = progressChain.then(() =>
+          producer
+            .publish(topics.videoProgress, event.videoId, {
+              videoId: event.videoId,
+              percent,
+              playableRenditions: [...playable],
+              eventId: randomUUID(),
+              eventTime: timestampNow(),
+            })
+            .catch((err: unknown) => log.warn({ err }, "could not publish progress")),
+        );
+      };
+      try {
+        const result = await runTranscodeJob(
+          options.job,
+          { videoId: event.videoId, sourceBucket: event.sourceBucket, sourceKey: event.sourceKey },
+          sendProgress,
+          meta.signal,
+        );
+        sendProgress(100, result.renditions.map((rendition) => rendition.name));
+        await progressChain;
+        await producer.publish(topics.videoTranscoded, event.videoId, {
+          videoId: event.videoId,
+          duration: durationFromMs(Math.round(result.durationSeconds * 1000)),
+          renditions: result.renditions.map((rendition) => ({ ...rendition, bandwidth: BigInt(rendition.bandwidth) })),
+          masterPlaylistKey: result.masterKey,
+          posterKey: result.posterKey,
+          thumbnailKeys: result.thumbnailKeys,
+          storyboardSpriteKey: result.storyboardSpriteKey,
+          storyboardVttKey: result.storyboardVttKey,
+          eventId: randomUUID(),
+          eventTime: timestampNow(),
+        });
+        options.onJob?.(event.videoId, "done");
+        log.info({ duration: result.durationSeconds, renditions: result.renditions.length }, "transcoded");
+      } catch (err) {
+        await progressChain;
+        options.onJob?.(event.videoId, "error");
+        if (err instanceof UnplayableSourceError) throw new PermanentError(err.message, { cause: err });
+        throw err;
+      }
+    },
+    async onFinalFailure(event, error, meta) {
+      if (!event || !VIDEO_ID.test(event.videoId)) return;
+      // Nothing half-written stays visible: clear whatever this video's attempts stored.
+      await options.job.store.removePrefix(videoPrefix(event.videoId)).catch((err: unknown) => {
+        options.logger.warn({ err, videoId: event.videoId }, "could not clear a failed video's outputs");
+      });
+      const reason = error instanceof PermanentError ? error.message : TRANSIENT_FAILURE_REASON;
+      await producer.publish(topics.videoFailed, event.videoId, {
+        videoId: event.videoId,
+        reason,
+        attempts: meta.attempt,
+        eventId: randomUUID(),
+        eventTime: timestampNow(),
+      });
+    },
+  });
+}

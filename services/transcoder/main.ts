@@ -1,0 +1,49 @@
+/** The transcoder process: config → MinIO, Kafka → worker + health server. */
+import { hostname } from "node:os";
+import { createEventProducer } from "../../lib/kafka/index.ts";
+import { runService } from "../../lib/process.ts";
+import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
+import { loadTranscoderConfig } from "./config.ts";
+import { createTranscoder } from "./server.ts";
+
+runService({
+  name: "transcoder",
+  // A job in flight is abandoned on stop (ffmpeg killed, offset uncommitted) and redone by another worker.
+  stopTimeoutMs: 20_000,
+  async start(logger) {
+    const config = loadTranscoderConfig();
+    logger.level = config.LOG_LEVEL;
+    const minio = createMinioClient({ endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY });
+    await ensureBucket(minio, config.MINIO_MEDIA_BUCKET);
+    const clientId = `transcoder-${hostname()}-${process.pid}`;
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId });
+    const transcoder = createTranscoder({
+      brokers: config.KAFKA_BROKERS,
+      groupId: config.TRANSCODER_GROUP_ID,
+      clientId,
+      producer,
+      minio,
+      mediaBucket: config.MINIO_MEDIA_BUCKET,
+      ffmpeg: { ffmpeg: config.FFMPEG_PATH, ffprobe: config.FFPROBE_PATH },
+      settings: { segmentSeconds: config.TRANSCODER_SEGMENT_SECONDS, preset: config.TRANSCODER_X264_PRESET, crf: config.TRANSCODER_CRF },
+      workRoot: config.TRANSCODER_WORK_DIR,
+      logger,
+      topicPrefix: config.TRANSCODER_TOPIC_PREFIX,
+      attempts: config.TRANSCODER_ATTEMPTS,
+      timeoutMs: config.TRANSCODER_JOB_TIMEOUT_MS,
+      backoffMs: config.TRANSCODER_BACKOFF_MS,
+      sessionTimeoutMs: config.TRANSCODER_SESSION_TIMEOUT_MS,
+      concurrency: config.TRANSCODER_CONCURRENCY,
+    });
+    const port = await transcoder.health.listen(config.TRANSCODER_HOST, config.TRANSCODER_HEALTH_PORT);
+    logger.info({ port }, "health listening");
+    await transcoder.start();
+    return {
+      async stop() {
+        await transcoder.stop();
+        await producer.disconnect();
+        await transcoder.health.shutdown(2000);
+      },
+    };
+  },
+});

@@ -1,0 +1,103 @@
+/**
+ * Builds the transcoder without starting it: a Kafka consumer-group worker
+ * on video.uploaded, and a gRPC server with only health and reflection.
+ * main.ts starts it; tests start it in-process with their own topics.
+ */
+import { createGrpcServer, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createEventConsumer, topics as platformTopics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { MinioClient } from "../../lib/storage/minio.ts";
+import type { EncodeSettings, FfmpegPaths } from "./adapters/ffmpeg.ts";
+import { createMediaStore } from "./adapters/media-store.ts";
+import { createVideoUploadedHandler, type TranscoderTopics } from "./handlers/video-uploaded.ts";
+
+/** Everything the transcoder is built from. */
+export interface TranscoderOptions {
+  brokers: string[];
+  groupId: string;
+  clientId: string;
+  producer: EventProducer;
+  minio: MinioClient;
+  mediaBucket: string;
+  ffmpeg: FfmpegPaths;
+  settings: EncodeSettings;
+  workRoot: string;
+  logger: Logger;
+  /** Prepended to every topic name read or written (isolates tests; "" in production). */
+  topicPrefix?: string;
+  attempts?: number;
+  timeoutMs?: number;
+  backoffMs?: number;
+  sessionTimeoutMs?: number;
+  /** Jobs run at once by this process (one partition each). */
+  concurrency?: number;
+  onJob?: (videoId: string, phase: "start" | "done" | "error") => void;
+}
+
+/** A built transcoder. */
+export interface Transcoder {
+  /** The health/reflection server (not listening yet). */
+  health: GrpcServer;
+  consumer: EventConsumer;
+  topics: TranscoderTopics;
+  /** Joins the consumer group and starts taking jobs. */
+  start(): Promise<void>;
+  /** Leaves the group after the in-flight job stops; its offset stays uncommitted so the job is redone. */
+  stop(): Promise<void>;
+}
+
+/** The transcoder's topics, with a prefix for isolation. */
+export function transcoderTopics(prefix = ""): TranscoderTopics {
+  const named = <T extends Topic>(topic: T): T => ({ ...topic, name: `${prefix}${topic.name}` });
+  return {
+    videoUploaded: named(platformTopics.videoUploaded),
+    videoProgress: named(platformTopics.videoProgress),
+    videoTranscoded: named(platformTopics.videoTranscoded),
+    videoFailed: named(platformTopics.videoFailed),
+  };
+}
+
+/** Builds the transcoder worker and its health server. */
+export function createTranscoder(options: TranscoderOptions): Transcoder {
+  const topics = transcoderTopics(options.topicPrefix);
+  const store = createMediaStore({ client: options.minio, mediaBucket: options.mediaBucket });
+  const handler = createVideoUploadedHandler({
+    job: { store, ffmpeg: options.ffmpeg, settings: options.settings, workRoot: options.workRoot, logger: options.logger },
+    producer: options.producer,
+    topics,
+    logger: options.logger,
+    attempts: options.attempts ?? 3,
+    timeoutMs: options.timeoutMs ?? 30 * 60_000,
+    backoffMs: options.backoffMs ?? 2000,
+    ...(options.onJob ? { onJob: options.onJob } : {}),
+  });
+  const consumer = createEventConsumer({
+    brokers: options.brokers,
+    groupId: options.groupId,
+    clientId: options.clientId,
+    handlers: [handler],
+    logger: options.logger,
+    producer: options.producer,
+    concurrency: options.concurrency ?? 1,
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+  });
+  let consuming = false;
+  const health = createGrpcServer({
+    services: [],
+    logger: options.logger,
+    readiness: async () => consuming,
+  });
+  return {
+    health,
+    consumer,
+    topics,
+    async start() {
+      await consumer.start();
+      consuming = true;
+    },
+    async stop() {
+      consuming = false;
+      await consumer.stop();
+    },
+  };
+}
