@@ -1,0 +1,139 @@
+import { invalidArgument, notFound, resourceExhausted, unauthenticated } from "../../../lib/errors.ts";
+import { normaliseEmail } from "./email.ts";
+import type { PasswordHasher } from "./passwords.ts";
+import type { AccessTokenIssuer, IdentityStore, LoginRateLimiter, NewRefreshToken, ProfileChanges, UserRecord } from "./ports.ts";
+import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from "./refresh-tokens.ts";
+
+/** A signed-in session: a short-lived access token and the refresh token that renews it. */
+export interface Session {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+}
+
+/** Where security-relevant events are reported (a pino logger fits). */
+export interface SecurityLog {
+  warn(details: object, message: string): void;
+}
+
+export interface IdentityOptions {
+  store: IdentityStore;
+  hasher: PasswordHasher;
+  accessTokens: AccessTokenIssuer;
+  rateLimiter: LoginRateLimiter;
+  /** Lifetime of each refresh token; every refresh hands out a new one with a fresh lifetime. */
+  refreshTokenTtlSeconds: number;
+  log: SecurityLog;
+  now?: () => Date;
+}
+
+/** The answer to Login and Register for both an unknown email and a wrong password. */
+export const INVALID_CREDENTIALS = "invalid email or password";
+
+/** The identity use cases: accounts, passwords, sessions and profiles. */
+export type Identity = ReturnType<typeof createIdentity>;
+
+/**
+ * Creates the identity use cases over a store, a password hasher, an access
+ * token issuer and a login rate limiter. Errors are AppErrors whose messages
+ * are safe to show.
+ */
+export function createIdentity(options: IdentityOptions) {
+  const { store, hasher, accessTokens, rateLimiter, log } = options;
+  const now = options.now ?? (() => new Date());
+
+  const nextRefreshToken = (): { token: string; stored: NewRefreshToken } => {
+    const token = newRefreshToken();
+    return { token, stored: { tokenHash: hashRefreshToken(token), expiresAt: new Date(now().getTime() + options.refreshTokenTtlSeconds * 1000) } };
+  };
+  const session = async (user: { id: string; handle: string }, refresh: { token: string; stored: NewRefreshToken }): Promise<Session> => {
+    const access = await accessTokens.issue({ userId: user.id, handle: user.handle });
+    return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt: refresh.stored.expiresAt };
+  };
+  const limit = async (account: string, address: string | undefined) => {
+    if (!(await rateLimiter.allowAttempt(account, address))) {
+      log.warn({ address }, "login rate limit hit");
+      throw resourceExhausted("too many sign-in attempts; try again later");
+    }
+  };
+
+  return {
+    /** Creates an account (email normalised; display name defaults to the handle) and signs it in. */
+    async register(input: { email: string; handle: string; password: string; displayName: string }): Promise<{ user: UserRecord; session: Session }> {
+      const email = normaliseEmail(input.email);
+      const passwordHash = await hasher.hash(input.password);
+      const refresh = nextRefreshToken();
+      const user = await store.createUser({ email, handle: input.handle, displayName: input.displayName.trim() || input.handle, passwordHash }, refresh.stored);
+      return { user, session: await session(user, refresh) };
+    },
+
+    /**
+     * Signs in. Attempts are counted per account and per client address before
+     * any password work; an unknown email spends the same hashing time as a
+     * wrong password and gets the same error.
+     */
+    async login(input: { email: string; password: string; address: string | undefined }): Promise<{ user: UserRecord; session: Session }> {
+      const email = normaliseEmail(input.email);
+      await limit(email, input.address);
+      const user = await store.findUserByEmail(email);
+      const ok = user ? await hasher.verify(input.password, user.passwordHash) : await hasher.verifyDummy(input.password);
+      if (!user || !ok) throw unauthenticated(INVALID_CREDENTIALS);
+      if (hasher.needsRehash(user.passwordHash)) {
+        await store.upgradePasswordHash(user.id, user.passwordHash, await hasher.hash(input.password));
+      }
+      const refresh = nextRefreshToken();
+      await store.startFamily(user.id, refresh.stored);
+      return { user, session: await session(user, refresh) };
+    },
+
+    /** Exchanges a live refresh token for a new session; a reused token revokes its family. */
+    async refresh(refreshToken: string): Promise<Session> {
+      const invalid = () => unauthenticated("invalid or expired refresh token");
+      if (!isRefreshTokenShaped(refreshToken)) throw invalid();
+      const next = nextRefreshToken();
+      const result = await store.rotate(hashRefreshToken(refreshToken), next.stored);
+      if (result.outcome === "reused") {
+        log.warn({ userId: result.userId, familyId: result.familyId }, "refresh token reused: family revoked");
+        throw invalid();
+      }
+      if (result.outcome === "invalid") throw invalid();
+      return session({ id: result.userId, handle: result.handle }, next);
+    },
+
+    /** Revokes the session (the token's whole family). Unknown tokens are ignored: logging out is idempotent. */
+    async logout(refreshToken: string): Promise<void> {
+      if (!isRefreshTokenShaped(refreshToken)) return;
+      await store.revokeFamilyOf(hashRefreshToken(refreshToken));
+    },
+
+    /** A user's profile; the email is included only when the caller is that user. */
+    async getProfile(callerId: string | undefined, userId: string): Promise<{ user: UserRecord; isOwner: boolean }> {
+      const user = await store.findUserById(userId);
+      if (!user) throw notFound("user not found");
+      return { user, isOwner: callerId === user.id };
+    },
+
+    /** Applies profile changes to the caller's own account. */
+    async updateProfile(callerId: string, changes: ProfileChanges): Promise<UserRecord> {
+      const user = await store.updateProfile(callerId, changes);
+      if (!user) throw notFound("user not found");
+      return user;
+    },
+
+    /**
+     * Replaces the caller's password after checking the current one (attempts
+     * count against the account's sign-in limit), revokes every session, and
+     * starts a new one.
+     */
+    async changePassword(callerId: string, currentPassword: string, newPassword: string, address: string | undefined): Promise<Session> {
+      const user = await store.findUserById(callerId);
+      if (!user) throw unauthenticated();
+      await limit(user.email, address);
+      if (!(await hasher.verify(currentPassword, user.passwordHash))) throw invalidArgument("current_password: incorrect password");
+      const refresh = nextRefreshToken();
+      await store.changePassword(user.id, await hasher.hash(newPassword), refresh.stored);
+      return session(user, refresh);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { Redis } from "ioredis";
+import { createPgPool } from "../../lib/db/index.ts";
+import { runService } from "../../lib/process.ts";
+import { migrateIdentity } from "./adapters/migrations.ts";
+import { loadIdentityConfig } from "./config.ts";
+import { createIdentityServer } from "./server.ts";
+
+runService({
+  name: "identity",
+  async start(logger) {
+    const config = loadIdentityConfig();
+    logger.level = config.LOG_LEVEL;
+    const pool = createPgPool(config.DATABASE_URL);
+    const applied = await migrateIdentity(pool);
+    if (applied.length > 0) logger.info({ applied }, "migrations applied");
+    // Fail fast on commands so a dead Redis does not stall logins (limits fail open).
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500, lazyConnect: false });
+    redis.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
+
+    const server = createIdentityServer({
+      pool,
+      redis,
+      logger,
+      signingKeys: config.IDENTITY_SIGNING_KEYS,
+      accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
+      loginLimits: {
+        perAccount: config.IDENTITY_LOGIN_LIMIT_PER_ACCOUNT,
+        perAddress: config.IDENTITY_LOGIN_LIMIT_PER_ADDRESS,
+        windowMs: config.IDENTITY_LOGIN_WINDOW_SECONDS * 1000,
+      },
+      scrypt: { logN: config.IDENTITY_SCRYPT_LOG_N, r: config.IDENTITY_SCRYPT_R, p: config.IDENTITY_SCRYPT_P },
+      trustForwardedFor: config.IDENTITY_TRUST_FORWARDED_FOR,
+    });
+    const port = await server.listen(config.IDENTITY_GRPC_HOST, config.IDENTITY_GRPC_PORT);
+    logger.info({ host: config.IDENTITY_GRPC_HOST, port, kid: config.IDENTITY_SIGNING_KEYS[0]?.kid }, "identity listening");
+
+    return {
+      async stop() {
+        await server.shutdown(10_000);
+        redis.disconnect();
+        await pool.end();
+      },
+    };
+  },
+});

@@ -1,0 +1,59 @@
+import type { Redis } from "ioredis";
+import { createTokenIssuer, createTokenVerifier, type SigningKey } from "../../lib/auth/index.ts";
+import type { Pool } from "../../lib/db/index.ts";
+import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { IdentityService } from "../../gen/xtream/identity/v1/identity_service_pb.js";
+import { createPgIdentityStore } from "./adapters/pg-identity-store.ts";
+import { createRedisLoginRateLimiter } from "./adapters/redis-login-rate-limiter.ts";
+import { createIdentity } from "./domain/identity.ts";
+import { createPasswordHasher, type PasswordHasher, type ScryptParams } from "./domain/passwords.ts";
+import { createIdentityHandlers } from "./handlers/identity-handlers.ts";
+
+export interface IdentityServerOptions {
+  pool: Pool;
+  redis: Redis;
+  logger: Logger;
+  /** Signing keys, current first. */
+  signingKeys: SigningKey[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  loginLimits: { perAccount: number; perAddress: number; windowMs: number; keyPrefix?: string };
+  scrypt: ScryptParams;
+  trustForwardedFor: boolean;
+  /** Replaces the scrypt hasher built from `scrypt` (tests wrap the real one to observe it). */
+  hasher?: PasswordHasher;
+}
+
+/**
+ * Builds the identity gRPC server (not listening): PostgreSQL store, Redis
+ * login limits, scrypt passwords and ES256 access tokens. Migrations are the
+ * caller's job (main.ts runs them before this).
+ */
+export function createIdentityServer(options: IdentityServerOptions): GrpcServer {
+  const issuer = createTokenIssuer({ keys: options.signingKeys, ttlSeconds: options.accessTokenTtlSeconds });
+  const jwksJson = JSON.stringify(issuer.jwks());
+  const identity = createIdentity({
+    store: createPgIdentityStore(options.pool),
+    hasher: options.hasher ?? createPasswordHasher(options.scrypt),
+    accessTokens: issuer,
+    rateLimiter: createRedisLoginRateLimiter({ redis: options.redis, logger: options.logger, ...options.loginLimits }),
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+    log: options.logger,
+  });
+  const handlers = createIdentityHandlers({
+    identity,
+    verifier: createTokenVerifier({ loadJwks: async () => issuer.jwks() }),
+    jwksJson: () => jwksJson,
+    trustForwardedFor: options.trustForwardedFor,
+  });
+  return createGrpcServer({
+    services: [registerService(IdentityService, handlers)],
+    logger: options.logger,
+    // Redis is not a readiness dependency: login limits fail open without it.
+    readiness: async () => {
+      await options.pool.query("SELECT 1");
+      return true;
+    },
+  });
+}
