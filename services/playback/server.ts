@@ -64,7 +64,7 @@ export const defaultCacheSettings: EdgeCacheSettings = {
 export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
   const stats = deps.stats ?? createEdgeStats();
   const settings = deps.cache;
-  let edge: EdgeHandler | undefined;
+  const edgeRef: { current?: EdgeHandler } = {};
   const cache = createTieredCache({
     origin: deps.origin,
     shared: deps.shared,
@@ -76,7 +76,7 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
     volatileTtlMs: settings.volatileTtlMs,
     prefetchCount: settings.prefetchCount,
     prefetchConcurrency: settings.prefetchConcurrency,
-    busy: () => (edge?.pending ?? 0) > 16,
+    busy: () => (edgeRef.current?.pending ?? 0) > 16,
   });
   const access = createVideoAccess({
     directory: deps.catalog,
@@ -85,15 +85,15 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
     errorTtlMs: 1000,
     onLookupError: (err) => deps.logger.warn({ err }, "catalog lookup failed; only tokens open videos meanwhile"),
   });
-  edge = createEdgeHandler({
+  const edge = createEdgeHandler({
     cache,
     access,
     stats,
     logger: deps.logger,
     describe: () => ({ memoryBytes: cache.memoryBytes, redisReady: deps.shared.ready?.() ?? null }),
   });
-  const handle = edge.handle;
-  const http = createServer({ keepAliveTimeout: 65_000 }, handle);
+  edgeRef.current = edge;
+  const http = createServer({ keepAliveTimeout: 65_000 }, edge.handle);
   const grpc = createGrpcServer({
     services: [registerService(PlaybackService, createPlaybackInfoService({ catalog: deps.catalog, tokens: deps.tokens, publicUrl: deps.publicUrl }))],
     logger: deps.logger,

@@ -39,7 +39,7 @@ export function createMinioOrigin(options: MinioOriginOptions): MinioOrigin {
         if (size > maxBytes) throw new Error(`object ${key} exceeds ${maxBytes} bytes`);
         chunks.push(chunk);
       }
-      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      return Buffer.concat(chunks, size);
     },
     get reads() {
       return reads;

@@ -17,7 +17,7 @@ export interface EdgeHandlerOptions {
 
 /** The request handler plus how many requests wait on a lookup (prefetch yields to them). */
 export interface EdgeHandler {
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
   readonly pending: number;
 }
 
