@@ -1,0 +1,118 @@
+import type pg from "pg";
+import type { Pool } from "../../../lib/db/index.ts";
+import type { Logger } from "../../../lib/logger.ts";
+
+/** The PostgreSQL NOTIFY channel the videos trigger announces changes on. */
+export const VIDEO_CHANGED_CHANNEL = "catalog_video_changed";
+
+/**
+ * One shared LISTEN connection per process, fanned out in memory: WatchVideo
+ * streams subscribe to one video; caches subscribe to every change. After a
+ * reconnect every listener is told "*" (anything may have changed meanwhile).
+ */
+export interface VideoChangeFeed {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Calls listener on each change of this video; returns the unsubscribe function. */
+  subscribe(videoId: string, listener: () => void): () => void;
+  /** Calls listener with the changed video's id, or "*" after a reconnect. */
+  onAnyChange(listener: (videoId: string) => void): void;
+}
+
+export interface VideoChangeFeedOptions {
+  pool: Pool;
+  logger: Logger;
+  /** Delay before reconnecting a lost LISTEN connection (default 1 s). */
+  reconnectMs?: number;
+}
+
+/** Creates the LISTEN/NOTIFY change feed. */
+export function createVideoChangeFeed(options: VideoChangeFeedOptions): VideoChangeFeed {
+  const byVideo = new Map<string, Set<() => void>>();
+  const anyListeners: ((videoId: string) => void)[] = [];
+  let client: pg.PoolClient | undefined;
+  let stopped = false;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  const dispatch = (videoId: string) => {
+    for (const listener of anyListeners) listener(videoId);
+    const listeners = videoId === "*" ? [...byVideo.values()].flatMap((set) => [...set]) : [...(byVideo.get(videoId) ?? [])];
+    for (const listener of listeners) listener();
+  };
+
+  const connect = async (): Promise<void> => {
+    const next = await options.pool.connect();
+    let released = false;
+    const drop = (err?: Error) => {
+      if (released) return;
+      released = true;
+      next.removeAllListeners("notification");
+      next.release(err ?? true);
+      if (client === next) client = undefined;
+    };
+    next.on("notification", (message) => {
+      if (message.channel === VIDEO_CHANGED_CHANNEL && message.payload) dispatch(message.payload);
+    });
+    next.on("error", (err) => {
+      options.logger.warn({ err }, "video change feed connection lost; reconnecting");
+      drop(err);
+      scheduleReconnect();
+    });
+    try {
+      await next.query(`LISTEN ${VIDEO_CHANGED_CHANNEL}`);
+    } catch (err) {
+      drop(err as Error);
+      throw err;
+    }
+    client = next;
+  };
+
+  const scheduleReconnect = () => {
+    if (stopped || reconnectTimer) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect().then(
+        () => dispatch("*"),
+        (err: unknown) => {
+          options.logger.warn({ err }, "video change feed reconnect failed");
+          scheduleReconnect();
+        },
+      );
+    }, options.reconnectMs ?? 1000);
+    reconnectTimer.unref();
+  };
+
+  return {
+    async start() {
+      stopped = false;
+      await connect();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(reconnectTimer);
+      const current = client;
+      client = undefined;
+      if (current) {
+        current.removeAllListeners("notification");
+        await current.query(`UNLISTEN ${VIDEO_CHANGED_CHANNEL}`).catch(() => undefined);
+        current.release();
+      }
+      dispatch("*");
+    },
+    subscribe(videoId, listener) {
+      let set = byVideo.get(videoId);
+      if (!set) {
+        set = new Set();
+        byVideo.set(videoId, set);
+      }
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0 && byVideo.get(videoId) === set) byVideo.delete(videoId);
+      };
+    },
+    onAnyChange(listener) {
+      anyListeners.push(listener);
+    },
+  };
+}

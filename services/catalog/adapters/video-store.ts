@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { inTransaction, type Pool } from "../../../lib/db/index.ts";
+import { topics } from "../../../lib/kafka/index.ts";
+import type { RenditionRecord, VideoRecord, VisibilityValue } from "../domain/model.ts";
+import { enqueueEvent } from "./outbox.ts";
+import { VIDEO_COLUMNS, videoFromRow, type VideoRow } from "./rows.ts";
+
+/** Metadata fields an update may change. */
+export interface VideoChanges {
+  title?: string;
+  description?: string;
+  tags?: string[];
+  language?: string;
+}
+
+/** What video.transcoded says about a finished video. */
+export interface TranscodedResult {
+  durationMs: number;
+  renditions: RenditionRecord[];
+  posterPath: string;
+}
+
+/**
+ * Videos in PostgreSQL (catalog.videos). Soft-deleted videos are invisible to
+ * every read. The pipeline's updates are monotonic (status only moves
+ * forward, progress only grows), so replaying events changes nothing.
+ */
+export interface VideoStore {
+  create(input: { channelId: string; ownerId: string; title: string; description: string; tags: string[]; language: string; visibility: VisibilityValue }): Promise<VideoRecord>;
+  get(id: string): Promise<VideoRecord | undefined>;
+  /** A channel's videos, newest first. `everything` includes non-public and unfinished ones (the owner's view). */
+  listByChannel(options: { channelId: string; everything: boolean; after?: [string, string]; limit: number }): Promise<VideoRecord[]>;
+  update(id: string, changes: VideoChanges): Promise<VideoRecord | undefined>;
+  /** Soft-deletes and enqueues video.deleted in the same transaction; false when already gone. */
+  delete(id: string): Promise<boolean>;
+  /** Changes visibility and enqueues video.visibility when it changed. */
+  setVisibility(id: string, visibility: VisibilityValue): Promise<VideoRecord | undefined>;
+  /** Counts a view unless this viewer was already counted in this period bucket. */
+  recordView(id: string, viewer: string, periodBucket: number): Promise<{ counted: boolean; viewCount: number } | undefined>;
+  /** video.uploaded: UPLOADING → PROCESSING. True when something changed. */
+  markProcessing(id: string): Promise<boolean>;
+  /** video.progress: progress only grows; playable only turns on. */
+  applyProgress(id: string, percent: number, playable: boolean): Promise<boolean>;
+  /** video.transcoded: → READY with duration, renditions and poster, unless already final. */
+  markReady(id: string, result: TranscodedResult): Promise<boolean>;
+  /** video.failed: → FAILED with the reason, unless already final. */
+  markFailed(id: string, reason: string): Promise<boolean>;
+}
+
+/** Creates the PostgreSQL video store. */
+export function createVideoStore(options: { pool: Pool }): VideoStore {
+  const { pool } = options;
+  const one = async (sql: string, values: unknown[]) => {
+    const { rows } = await pool.query<VideoRow>(sql, values);
+    return rows[0] ? videoFromRow(rows[0]) : undefined;
+  };
+  const changed = async (sql: string, values: unknown[]) => ((await pool.query(sql, values)).rowCount ?? 0) > 0;
+
+  return {
+    async create(input) {
+      const video = await one(
+        `INSERT INTO catalog.videos AS v (id, channel_id, owner_id, title, description, tags, language, visibility, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING ${VIDEO_COLUMNS}`,
+        [randomUUID(), input.channelId, input.ownerId, input.title, input.description, input.tags, input.language, input.visibility],
+      );
+      return video!;
+    },
+
+    get: (id) => one(`SELECT ${VIDEO_COLUMNS} FROM catalog.videos v WHERE v.id = $1 AND v.deleted_at IS NULL`, [id]),
+
+    async listByChannel({ channelId, everything, after, limit }) {
+      const values: unknown[] = [channelId];
+      const where = ["v.channel_id = $1", "v.deleted_at IS NULL"];
+      if (!everything) where.push("v.visibility = 1", "v.status = 3");
+      if (after) {
+        values.push(after[0], after[1]);
+        where.push(`(v.create_time, v.id) < ($2::timestamptz, $3::uuid)`);
+      }
+      values.push(limit);
+      const { rows } = await pool.query<VideoRow>(
+        `SELECT ${VIDEO_COLUMNS} FROM catalog.videos v WHERE ${where.join(" AND ")} ORDER BY v.create_time DESC, v.id DESC LIMIT $${values.length}`,
+        values,
+      );
+      return rows.map(videoFromRow);
+    },
+
+    update: (id, changes) =>
+      one(
+        `UPDATE catalog.videos v SET title = coalesce($2, title), description = coalesce($3, description), tags = coalesce($4, tags),
+           language = coalesce($5, language), update_time = clock_timestamp()
+         WHERE v.id = $1 AND v.deleted_at IS NULL RETURNING ${VIDEO_COLUMNS}`,
+        [id, changes.title ?? null, changes.description ?? null, changes.tags ?? null, changes.language ?? null],
+      ),
+
+    async delete(id) {
+      return inTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ owner_id: string }>(
+          "UPDATE catalog.videos SET status = 5, deleted_at = now(), update_time = clock_timestamp() WHERE id = $1 AND deleted_at IS NULL RETURNING owner_id",
+          [id],
+        );
+        const row = rows[0];
+        if (!row) return false;
+        await enqueueEvent(client, topics.videoDeleted, id, { videoId: id, ownerId: row.owner_id, eventId: randomUUID(), eventTime: timestampNow() });
+        return true;
+      });
+    },
+
+    async setVisibility(id, visibility) {
+      return inTransaction(pool, async (client) => {
+        const { rows } = await client.query<VideoRow & { previous: number }>(
+          `UPDATE catalog.videos v SET visibility = $2, update_time = clock_timestamp()
+           FROM (SELECT visibility AS previous FROM catalog.videos WHERE id = $1 AND deleted_at IS NULL FOR UPDATE) old
+           WHERE v.id = $1 AND v.deleted_at IS NULL RETURNING ${VIDEO_COLUMNS}, old.previous`,
+          [id, visibility],
+        );
+        const row = rows[0];
+        if (!row) return undefined;
+        if (row.previous !== visibility) {
+          await enqueueEvent(client, topics.videoVisibility, id, { videoId: id, visibility, eventId: randomUUID(), eventTime: timestampNow() });
+        }
+        return videoFromRow(row);
+      });
+    },
+
+    async recordView(id, viewer, periodBucket) {
+      return inTransaction(pool, async (client) => {
+        const { rows: videos } = await client.query<{ view_count: number }>("SELECT view_count FROM catalog.videos WHERE id = $1 AND deleted_at IS NULL", [id]);
+        if (!videos[0]) return undefined;
+        const inserted = await client.query(
+          "INSERT INTO catalog.video_views (video_id, viewer, period_bucket) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+          [id, viewer, periodBucket],
+        );
+        if ((inserted.rowCount ?? 0) === 0) return { counted: false, viewCount: videos[0].view_count };
+        const { rows } = await client.query<{ view_count: number }>("UPDATE catalog.videos SET view_count = view_count + 1 WHERE id = $1 RETURNING view_count", [id]);
+        return { counted: true, viewCount: rows[0]!.view_count };
+      });
+    },
+
+    markProcessing: (id) =>
+      changed("UPDATE catalog.videos SET status = 2, update_time = clock_timestamp() WHERE id = $1 AND status = 1 AND deleted_at IS NULL", [id]),
+
+    applyProgress: (id, percent, playable) =>
+      changed(
+        `UPDATE catalog.videos SET status = 2, progress_percent = greatest(progress_percent, $2), playable = playable OR $3, update_time = clock_timestamp()
+         WHERE id = $1 AND status IN (1, 2) AND deleted_at IS NULL AND (status = 1 OR progress_percent < $2 OR (playable = false AND $3))`,
+        [id, Math.max(0, Math.min(100, Math.trunc(percent))), playable],
+      ),
+
+    markReady: (id, result) =>
+      changed(
+        `UPDATE catalog.videos SET status = 3, progress_percent = 100, playable = true, duration_ms = $2, renditions = $3::jsonb, poster_path = $4,
+           failure_reason = '', update_time = clock_timestamp()
+         WHERE id = $1 AND status IN (1, 2) AND deleted_at IS NULL`,
+        [id, Math.round(result.durationMs), JSON.stringify(result.renditions), result.posterPath],
+      ),
+
+    markFailed: (id, reason) =>
+      changed(
+        "UPDATE catalog.videos SET status = 4, failure_reason = $2, update_time = clock_timestamp() WHERE id = $1 AND status IN (1, 2) AND deleted_at IS NULL",
+        [id, reason],
+      ),
+  };
+}

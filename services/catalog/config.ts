@@ -1,0 +1,26 @@
+import { common, loadConfig, z } from "../../lib/config.ts";
+
+/** The catalog service's configuration, parsed once from the environment. */
+export const catalogConfigSchema = z.object({
+  CATALOG_GRPC_PORT: common.port(50052),
+  CATALOG_HOST: common.host,
+  DATABASE_URL: common.databaseUrl,
+  KAFKA_BROKERS: common.kafkaBrokers,
+  IDENTITY_ADDR: z.string().min(1).default("127.0.0.1:50051"),
+  /** Consumer group for the pipeline's events. */
+  CATALOG_KAFKA_GROUP: z.string().min(1).default("xtream-catalog"),
+  /** A viewer's view counts once per this many seconds. */
+  CATALOG_VIEW_PERIOD_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** GetVideo cache: entry lifetime and size (0 disables). */
+  CATALOG_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  CATALOG_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+  CATALOG_DB_POOL_SIZE: z.coerce.number().int().min(2).default(10),
+});
+
+/** Parsed catalog configuration. */
+export type CatalogConfig = z.infer<typeof catalogConfigSchema>;
+
+/** Reads and checks the catalog's configuration (stops the process naming a bad value). */
+export function loadCatalogConfig(env?: Record<string, string | undefined>): CatalogConfig {
+  return loadConfig(catalogConfigSchema, env);
+}

@@ -1,0 +1,30 @@
+import type { TokenVerifier } from "../../../lib/auth/index.ts";
+import type { Logger } from "../../../lib/logger.ts";
+import type { GetVideoResponse } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
+import type { ChannelStore } from "../adapters/channel-store.ts";
+import type { VideoChangeFeed } from "../adapters/video-change-feed.ts";
+import type { VideoStore } from "../adapters/video-store.ts";
+import type { VideoRecord } from "../domain/model.ts";
+import type { TtlCache } from "../domain/video-cache.ts";
+
+/** A cached GetVideo answer: the record for access checks, the response ready to send. */
+export interface CachedVideo {
+  video: VideoRecord;
+  response: GetVideoResponse;
+}
+
+/** What the catalog's handlers need, wired by server.ts. */
+export interface CatalogDeps {
+  channels: ChannelStore;
+  videos: VideoStore;
+  verifier: TokenVerifier;
+  logger: Logger;
+  feed: VideoChangeFeed;
+  videoCache: TtlCache<CachedVideo>;
+  /** Bumped on every eviction, so a read racing a write never caches stale data. */
+  cacheEpoch: { value: number };
+  /** A viewer's view counts once per this period. */
+  viewPeriodMs: number;
+  /** How often WatchVideo re-reads even without a notification. */
+  watchPollMs: number;
+}

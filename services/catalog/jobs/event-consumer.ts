@@ -1,0 +1,98 @@
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import type { Pool } from "../../../lib/db/index.ts";
+import { createEventConsumer, eventHandler, topics, type EventConsumer, type EventProducer } from "../../../lib/kafka/index.ts";
+import type { Logger } from "../../../lib/logger.ts";
+import { createVideoStore, type VideoStore } from "../adapters/video-store.ts";
+import { isUuid } from "../domain/page-token.ts";
+
+export interface CatalogEventConsumerOptions {
+  pool: Pool;
+  brokers: string[];
+  /** "xtream-catalog" in production; tests use a fresh group to replay from the beginning. */
+  groupId: string;
+  logger: Logger;
+  producer: EventProducer;
+  clientId?: string;
+  /** Called after an event changed a video (the NOTIFY trigger already tells every process). */
+  onApplied?: (topic: string, videoId: string, changed: boolean) => void;
+}
+
+/**
+ * The pipeline's events drive video status:
+ *   video.uploaded → PROCESSING; video.progress → progress and playable;
+ *   video.transcoded → READY with duration, renditions, poster; video.failed → FAILED + reason.
+ * Every update is monotonic (see VideoStore), so redelivery and replaying a
+ * topic from the beginning change nothing. Events for unknown (or deleted)
+ * videos are ignored: they may belong to another deployment sharing Kafka.
+ */
+export function createCatalogEventConsumer(options: CatalogEventConsumerOptions): EventConsumer {
+  const videos: VideoStore = createVideoStore({ pool: options.pool });
+  const { logger } = options;
+  const applied = (topic: string, videoId: string, changed: boolean) => {
+    logger.debug({ topic, videoId, changed }, "event applied");
+    options.onApplied?.(topic, videoId, changed);
+  };
+  const known = (topic: string, videoId: string) => {
+    if (isUuid(videoId)) return true;
+    logger.warn({ topic, videoId }, "event with a malformed video id ignored");
+    return false;
+  };
+
+  return createEventConsumer({
+    brokers: options.brokers,
+    groupId: options.groupId,
+    clientId: options.clientId ?? "catalog",
+    logger,
+    producer: options.producer,
+    handlers: [
+      eventHandler({
+        topic: topics.videoUploaded,
+        async handle(event) {
+          if (!known(topics.videoUploaded.name, event.videoId)) return;
+          applied(topics.videoUploaded.name, event.videoId, await videos.markProcessing(event.videoId));
+        },
+      }),
+      eventHandler({
+        topic: topics.videoProgress,
+        async handle(event) {
+          if (!known(topics.videoProgress.name, event.videoId)) return;
+          const changed = await videos.applyProgress(event.videoId, event.percent, event.playableRenditions.length > 0);
+          applied(topics.videoProgress.name, event.videoId, changed);
+        },
+      }),
+      eventHandler({
+        topic: topics.videoTranscoded,
+        async handle(event) {
+          if (!known(topics.videoTranscoded.name, event.videoId)) return;
+          const changed = await videos.markReady(event.videoId, {
+            durationMs: event.duration ? durationMs(event.duration) : 0,
+            renditions: event.renditions.map((rendition) => ({
+              name: rendition.name,
+              width: rendition.width,
+              height: rendition.height,
+              bandwidth: Number(rendition.bandwidth),
+              codecs: rendition.codecs,
+              playlistPath: rendition.playlistPath,
+            })),
+            posterPath: relativeToVideo(event.videoId, event.posterKey),
+          });
+          applied(topics.videoTranscoded.name, event.videoId, changed);
+        },
+      }),
+      eventHandler({
+        topic: topics.videoFailed,
+        async handle(event) {
+          if (!known(topics.videoFailed.name, event.videoId)) return;
+          const reason = event.reason.trim() || "the video could not be processed";
+          applied(topics.videoFailed.name, event.videoId, await videos.markFailed(event.videoId, reason.slice(0, 1000)));
+        },
+      }),
+    ],
+  });
+}
+
+/** "videos/<id>/poster.jpg" → "poster.jpg" (paths in Video are relative to the video's folder). */
+export function relativeToVideo(videoId: string, key: string): string {
+  const prefix = `videos/${videoId}/`;
+  return key.startsWith(prefix) ? key.slice(prefix.length) : key;
+}

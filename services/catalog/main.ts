@@ -1,0 +1,63 @@
+import { createTokenVerifier, jwksFromIdentity } from "../../lib/auth/index.ts";
+import { createPgPool } from "../../lib/db/index.ts";
+import { createEventProducer } from "../../lib/kafka/index.ts";
+import { runService } from "../../lib/process.ts";
+import { loadCatalogConfig } from "./config.ts";
+import { createCatalogEventConsumer } from "./jobs/event-consumer.ts";
+import { createOutboxRelay } from "./jobs/outbox-relay.ts";
+import { createCatalogServer, migrateCatalog } from "./server.ts";
+
+// The catalog: channels, video metadata and status, playlists, search.
+runService({
+  name: "catalog",
+  async start(logger) {
+    const config = loadCatalogConfig();
+    const pool = createPgPool(config.DATABASE_URL, config.CATALOG_DB_POOL_SIZE);
+    const applied = await migrateCatalog(pool);
+    if (applied.length > 0) logger.info({ applied }, "migrations applied");
+
+    const verifier = createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) });
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog" });
+    const server = createCatalogServer({
+      pool,
+      verifier,
+      logger,
+      viewPeriodMs: config.CATALOG_VIEW_PERIOD_SECONDS * 1000,
+      cacheTtlMs: config.CATALOG_CACHE_TTL_MS,
+      cacheMaxEntries: config.CATALOG_CACHE_MAX_ENTRIES,
+    });
+    const port = await server.listen(config.CATALOG_HOST, config.CATALOG_GRPC_PORT);
+    logger.info({ port }, "catalog listening");
+
+    const relay = createOutboxRelay({ pool, producer, logger });
+    relay.start();
+    const consumer = createCatalogEventConsumer({
+      pool,
+      brokers: config.KAFKA_BROKERS,
+      groupId: config.CATALOG_KAFKA_GROUP,
+      logger,
+      producer,
+    });
+    // Kafka may come up after us: keep trying in the background, serving meanwhile.
+    const startConsumer = async (): Promise<void> => {
+      try {
+        await consumer.start();
+      } catch (err) {
+        logger.warn({ err }, "event consumer failed to start; retrying in 5 s");
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        return startConsumer();
+      }
+    };
+    void startConsumer();
+
+    return {
+      async stop() {
+        await server.shutdown(10_000);
+        await consumer.stop().catch((err: unknown) => logger.warn({ err }, "consumer stop failed"));
+        await relay.stop();
+        await producer.disconnect();
+        await pool.end();
+      },
+    };
+  },
+});

@@ -1,0 +1,94 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TokenVerifier } from "../../lib/auth/index.ts";
+import { runMigrations, type Pool } from "../../lib/db/index.ts";
+import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
+import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
+import { createChannelStore } from "./adapters/channel-store.ts";
+import { createVideoChangeFeed } from "./adapters/video-change-feed.ts";
+import { createVideoStore } from "./adapters/video-store.ts";
+import { createTtlCache } from "./domain/video-cache.ts";
+import { createChannelHandlers } from "./handlers/channel-handlers.ts";
+import type { CachedVideo, CatalogDeps } from "./handlers/deps.ts";
+import { createVideoHandlers } from "./handlers/video-handlers.ts";
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** Applies the catalog's migrations (schema "catalog"); safe to call on every start. */
+export async function migrateCatalog(pool: Pool): Promise<string[]> {
+  return runMigrations(pool, { schema: "catalog", dir: MIGRATIONS_DIR });
+}
+
+/** What the catalog server needs. Run migrateCatalog(pool) first. */
+export interface CatalogServerOptions {
+  /** PostgreSQL pool with the catalog schema migrated. One connection is held for LISTEN while listening. */
+  pool: Pool;
+  /** Verifies callers' access tokens (jwksFromIdentity in production, createTestTokens in tests). */
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** A viewer's view counts once per period (default 1 h). */
+  viewPeriodMs?: number;
+  /** GetVideo cache entry lifetime (default 5 s; 0 disables the cache). */
+  cacheTtlMs?: number;
+  /** GetVideo cache size (default 10 000 videos). */
+  cacheMaxEntries?: number;
+  /** WatchVideo re-reads at least this often, notification or not (default 10 s). */
+  watchPollMs?: number;
+}
+
+/**
+ * Builds the catalog gRPC server (ChannelService, VideoService,
+ * PlaylistService, SearchService) without listening. listen() also starts the
+ * shared LISTEN connection that drives WatchVideo and cache eviction;
+ * shutdown() stops it. Events (video.*) are consumed separately by
+ * jobs/event-consumer.ts; video.deleted / video.visibility go out through the
+ * outbox relay (jobs/outbox-relay.ts).
+ */
+export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
+  const { pool, logger } = options;
+  const feed = createVideoChangeFeed({ pool, logger });
+  const deps: CatalogDeps = {
+    channels: createChannelStore({ pool }),
+    videos: createVideoStore({ pool }),
+    verifier: options.verifier,
+    logger,
+    feed,
+    videoCache: createTtlCache<CachedVideo>({ ttlMs: options.cacheTtlMs ?? 5000, maxEntries: options.cacheMaxEntries ?? 10_000 }),
+    cacheEpoch: { value: 0 },
+    viewPeriodMs: options.viewPeriodMs ?? 3_600_000,
+    watchPollMs: options.watchPollMs ?? 10_000,
+  };
+  feed.onAnyChange((videoId) => {
+    deps.cacheEpoch.value++;
+    if (videoId === "*") deps.videoCache.clear();
+    else deps.videoCache.delete(videoId);
+  });
+
+  const grpc = createGrpcServer({
+    logger,
+    services: [registerService(ChannelService, createChannelHandlers(deps)), registerService(VideoService, createVideoHandlers(deps))],
+    readiness: async () => {
+      await pool.query("SELECT 1");
+      return true;
+    },
+  });
+
+  let feedStarted = false;
+  return {
+    server: grpc.server,
+    async listen(host, port) {
+      if (!feedStarted) {
+        await feed.start();
+        feedStarted = true;
+      }
+      return grpc.listen(host, port);
+    },
+    async shutdown(graceMs) {
+      await grpc.shutdown(graceMs);
+      if (feedStarted) await feed.stop();
+      feedStarted = false;
+    },
+  };
+}
