@@ -1,0 +1,10 @@
+/** The upload domain: sessions, chunk rules and use cases, behind ports. */
+export { createUploadManager } from "./upload-manager.ts";
+export type { FinishedUpload, UploadManager, UploadManagerOptions } from "./upload-manager.ts";
+export { assertActive, checkMetadata, chunkSizeFor, isAllowedContentType, planChunk, MAX_PARTS, MIN_PART_BYTES } from "./chunk-rules.ts";
+export type { ChunkPlan } from "./chunk-rules.ts";
+export { writeParts } from "./stream-parts.ts";
+export type { WritePartsOptions } from "./stream-parts.ts";
+export type { LockedSession, SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
+export { defaultLimits, MiB } from "./types.ts";
+export type { StoredPart, UploadKind, UploadLimits, UploadMetadata, UploadSession, UploadState, VideoUploadedEvent } from "./types.ts";

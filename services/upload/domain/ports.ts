@@ -1,0 +1,41 @@
+import type { StoredPart, UploadSession, UploadState, VideoUploadedEvent } from "./types.ts";
+
+/** Creates videos in the catalog on the caller's behalf (the catalog checks channel ownership). */
+export interface VideoRegistry {
+  createVideo(authorization: string, video: { channelId: string; title: string; description: string }): Promise<{ videoId: string; ownerId: string }>;
+}
+
+/** The source bucket, written through multipart uploads. */
+export interface SourceStore {
+  readonly bucket: string;
+  /** Starts a multipart upload; returns its id. */
+  initiate(key: string, contentType: string): Promise<string>;
+  /** Stores one part (overwriting a part with the same number); returns its etag. */
+  putPart(key: string, multipartId: string, partNumber: number, data: Uint8Array): Promise<string>;
+  /** Joins the parts into the object. Completing an already completed upload of that size succeeds. */
+  complete(key: string, multipartId: string, parts: StoredPart[], sizeBytes: number): Promise<void>;
+  /** Discards a multipart upload and its parts; a missing one is not an error. */
+  abort(key: string, multipartId: string): Promise<void>;
+}
+
+/** A session row locked for the duration of a transaction. */
+export interface LockedSession {
+  part(partNumber: number): Promise<StoredPart | undefined>;
+  parts(): Promise<StoredPart[]>;
+  /** Records a stored part and advances the committed offset. */
+  addPart(part: StoredPart, committedOffset: number): Promise<void>;
+  /** Ends the session without completing it. */
+  end(state: Exclude<UploadState, "active" | "completed">, reason: string): Promise<void>;
+  /** Marks the session completed and stores its video.uploaded event, in this transaction. */
+  complete(event: VideoUploadedEvent): Promise<void>;
+}
+
+/** Upload sessions in PostgreSQL. */
+export interface SessionRepository {
+  insert(session: UploadSession): Promise<void>;
+  find(id: string): Promise<UploadSession | undefined>;
+  /** Runs fn in a transaction with the session row locked (undefined when there is none). */
+  withLocked<T>(id: string, fn: (session: UploadSession | undefined, tx: LockedSession) => Promise<T>): Promise<T>;
+  /** Active sessions whose expiry passed, oldest first. */
+  listExpired(now: Date, limit: number): Promise<UploadSession[]>;
+}

@@ -1,0 +1,188 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Caller } from "../../../lib/auth/index.ts";
+import { AppError, failedPrecondition, notFound, permissionDenied } from "../../../lib/errors.ts";
+import { assertActive, checkMetadata, chunkSizeFor, planChunk } from "./chunk-rules.ts";
+import type { SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
+import { writeParts } from "./stream-parts.ts";
+import type { UploadLimits, UploadMetadata, UploadSession, VideoUploadedEvent } from "./types.ts";
+
+export interface UploadManagerOptions {
+  sessions: SessionRepository;
+  store: SourceStore;
+  videos: VideoRegistry;
+  limits: UploadLimits;
+  now?: () => Date;
+}
+
+/** The result of a finished upload. */
+export interface FinishedUpload {
+  videoId: string;
+  sizeBytes: number;
+}
+
+/** The upload service's use cases, independent of gRPC, PostgreSQL and MinIO. */
+export interface UploadManager {
+  /** Takes a whole file as a stream of chunks (the client-streaming RPC). */
+  uploadStream(caller: Caller, authorization: string, metadata: UploadMetadata, chunks: AsyncIterable<Uint8Array>): Promise<FinishedUpload>;
+  startUpload(caller: Caller, authorization: string, metadata: UploadMetadata): Promise<UploadSession>;
+  putChunk(caller: Caller, uploadId: string, offset: number, data: Uint8Array): Promise<number>;
+  getStatus(caller: Caller, uploadId: string): Promise<UploadSession>;
+  finishUpload(caller: Caller, uploadId: string): Promise<FinishedUpload>;
+  cancelUpload(caller: Caller, uploadId: string): Promise<void>;
+  /** Aborts the multipart uploads of expired sessions; returns how many ended. */
+  expireSessions(limit?: number): Promise<number>;
+}
+
+/** Creates the upload use cases over their ports. */
+export function createUploadManager(options: UploadManagerOptions): UploadManager {
+  const { sessions, store, videos, limits } = options;
+  const now = options.now ?? (() => new Date());
+
+  const open = async (caller: Caller, authorization: string, metadata: UploadMetadata, kind: UploadSession["kind"], chunkSizeBytes: number) => {
+    checkMetadata(metadata, limits);
+    const { videoId } = await videos.createVideo(authorization, { channelId: metadata.channelId, title: metadata.title, description: metadata.description });
+    const sourceKey = `sources/${videoId}`;
+    const multipartId = await store.initiate(sourceKey, metadata.contentType);
+    const created = now();
+    const session: UploadSession = {
+      id: randomUUID(),
+      kind,
+      videoId,
+      ownerId: caller.userId,
+      channelId: metadata.channelId,
+      contentType: metadata.contentType,
+      filename: metadata.filename,
+      sizeBytes: metadata.sizeBytes,
+      chunkSizeBytes,
+      committedOffset: 0,
+      state: "active",
+      endReason: "",
+      sourceBucket: store.bucket,
+      sourceKey,
+      multipartId,
+      createdAt: created,
+      expireAt: new Date(created.getTime() + limits.sessionTtlMs),
+      completedAt: undefined,
+    };
+    try {
+      await sessions.insert(session);
+    } catch (err) {
+      await store.abort(sourceKey, multipartId).catch(() => undefined);
+      throw err;
+    }
+    return session;
+  };
+
+  const owned = (caller: Caller, session: UploadSession | undefined): UploadSession => {
+    if (!session) throw notFound("upload session not found");
+    if (session.ownerId !== caller.userId) throw permissionDenied("only the uploader may use this upload session");
+    return session;
+  };
+
+  const finish = async (caller: Caller, uploadId: string): Promise<FinishedUpload> =>
+    sessions.withLocked(uploadId, async (found, tx) => {
+      const session = owned(caller, found);
+      if (session.state === "completed") return { videoId: session.videoId, sizeBytes: session.sizeBytes };
+      assertActive(session, now());
+      if (session.committedOffset !== session.sizeBytes) {
+        throw failedPrecondition(`the upload is incomplete: ${session.committedOffset} of ${session.sizeBytes} bytes received; continue at offset ${session.committedOffset}`);
+      }
+      await store.complete(session.sourceKey, session.multipartId, await tx.parts(), session.sizeBytes);
+      const event: VideoUploadedEvent = {
+        eventId: randomUUID(),
+        videoId: session.videoId,
+        ownerId: session.ownerId,
+        channelId: session.channelId,
+        sourceBucket: session.sourceBucket,
+        sourceKey: session.sourceKey,
+        sizeBytes: session.sizeBytes,
+        contentType: session.contentType,
+        filename: session.filename,
+        uploadTime: now(),
+      };
+      await tx.complete(event);
+      return { videoId: session.videoId, sizeBytes: session.sizeBytes };
+    });
+
+  /** Ends a session that will not complete, discarding its stored parts. */
+  const discard = async (uploadId: string, state: "cancelled" | "expired", reason: string) =>
+    sessions.withLocked(uploadId, async (session, tx) => {
+      if (!session || session.state !== "active") return false;
+      await store.abort(session.sourceKey, session.multipartId);
+      await tx.end(state, reason);
+      return true;
+    });
+
+  return {
+    async uploadStream(caller, authorization, metadata, chunks) {
+      const partSize = chunkSizeFor(metadata.sizeBytes, limits.streamPartSizeBytes);
+      const session = await open(caller, authorization, metadata, "stream", partSize);
+      try {
+        const { totalBytes } = await writeParts(chunks, {
+          partSize,
+          concurrency: limits.streamPartConcurrency,
+          maxBytes: metadata.sizeBytes,
+          put: async (partNumber, data) => {
+            const etag = await store.putPart(session.sourceKey, session.multipartId, partNumber, data);
+            const part = { partNumber, sizeBytes: data.byteLength, etag, md5: md5Hex(data) };
+            await sessions.withLocked(session.id, async (current, tx) => tx.addPart(part, (current?.committedOffset ?? 0) + data.byteLength));
+            return part;
+          },
+        });
+        if (totalBytes !== metadata.sizeBytes) {
+          throw failedPrecondition(`the stream ended after ${totalBytes} of ${metadata.sizeBytes} bytes; nothing was stored`);
+        }
+        return await finish(caller, session.id);
+      } catch (err) {
+        const reason = err instanceof AppError ? err.message : "the upload was interrupted";
+        await discard(session.id, "cancelled", reason).catch(() => undefined);
+        throw err;
+      }
+    },
+
+    async startUpload(caller, authorization, metadata) {
+      return open(caller, authorization, metadata, "resumable", chunkSizeFor(metadata.sizeBytes, limits.chunkSizeBytes));
+    },
+
+    async putChunk(caller, uploadId, offset, data) {
+      const md5 = md5Hex(data);
+      return sessions.withLocked(uploadId, async (found, tx) => {
+        const session = owned(caller, found);
+        assertActive(session, now());
+        const partNumber = Math.floor(offset / session.chunkSizeBytes) + 1;
+        const stored = offset < session.committedOffset ? await tx.part(partNumber) : undefined;
+        const plan = planChunk(session, offset, data.byteLength, md5, stored);
+        if (plan.kind === "acknowledge") return plan.committedOffset;
+        const etag = await store.putPart(session.sourceKey, session.multipartId, plan.partNumber, data);
+        await tx.addPart({ partNumber: plan.partNumber, sizeBytes: data.byteLength, etag, md5 }, plan.committedOffset);
+        return plan.committedOffset;
+      });
+    },
+
+    async getStatus(caller, uploadId) {
+      const session = owned(caller, await sessions.find(uploadId));
+      if (session.state === "active" && session.expireAt.getTime() <= now().getTime()) return { ...session, state: "expired" };
+      return session;
+    },
+
+    finishUpload: finish,
+
+    async cancelUpload(caller, uploadId) {
+      const session = owned(caller, await sessions.find(uploadId));
+      if (session.state === "completed") throw failedPrecondition("the upload is already completed");
+      await discard(uploadId, "cancelled", "cancelled by the uploader");
+    },
+
+    async expireSessions(limit = 100) {
+      let ended = 0;
+      for (const session of await sessions.listExpired(now(), limit)) {
+        if (await discard(session.id, "expired", "the session expired before it was finished")) ended++;
+      }
+      return ended;
+    },
+  };
+}
+
+function md5Hex(data: Uint8Array): string {
+  return createHash("md5").update(data).digest("hex");
+}

@@ -1,0 +1,35 @@
+import { createTokenVerifier, jwksFromIdentity } from "../../lib/auth/index.ts";
+import { runService } from "../../lib/process.ts";
+import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
+import { loadUploadConfig } from "./config.ts";
+import { startUploadService } from "./runtime.ts";
+
+runService({
+  name: "upload",
+  async start(logger) {
+    const config = loadUploadConfig();
+    const service = await startUploadService({
+      host: config.UPLOAD_GRPC_HOST,
+      port: config.UPLOAD_GRPC_PORT,
+      databaseUrl: config.DATABASE_URL,
+      minio: { endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY },
+      sourceBucket: config.MINIO_SOURCE_BUCKET,
+      kafkaBrokers: config.KAFKA_BROKERS,
+      videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR }),
+      verifier: createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) }),
+      logger,
+      limits: {
+        maxSizeBytes: config.UPLOAD_MAX_SIZE_BYTES,
+        allowedContentTypes: config.UPLOAD_ALLOWED_CONTENT_TYPES,
+        chunkSizeBytes: config.UPLOAD_CHUNK_SIZE_BYTES,
+        streamPartSizeBytes: config.UPLOAD_STREAM_PART_SIZE_BYTES,
+        streamPartConcurrency: config.UPLOAD_STREAM_PART_CONCURRENCY,
+        sessionTtlMs: config.UPLOAD_SESSION_TTL_SECONDS * 1000,
+      },
+      outboxPollMs: config.OUTBOX_POLL_MS,
+      expiryIntervalMs: config.UPLOAD_EXPIRY_INTERVAL_SECONDS * 1000,
+    });
+    logger.info({ port: service.port }, "upload service listening");
+    return { stop: () => service.stop() };
+  },
+});
