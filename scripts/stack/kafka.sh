@@ -13,8 +13,9 @@ install() {
   need mvn "Kafka's jars are fetched with Maven: apt-get install maven"
   say "installing Kafka $XTREAM_KAFKA_VERSION jars (Maven Central)…"
   rm -rf "$XTREAM_KAFKA_HOME"
+  # -q still lets Maven's console library print bare colour resets; strip them.
   mvn -B -q -Dstyle.color=never -f "$XTREAM_ROOT/scripts/stack/kafka/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$XTREAM_KAFKA_HOME" -DincludeScope=runtime
+    -DoutputDirectory="$XTREAM_KAFKA_HOME" -DincludeScope=runtime 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d'
   touch "$XTREAM_KAFKA_HOME/.complete"
   say "Kafka jars ready ($(ls "$XTREAM_KAFKA_HOME"/*.jar | wc -l) jars in ${XTREAM_KAFKA_HOME#"$XTREAM_ROOT"/})"
 }
@@ -70,7 +71,7 @@ kafka_tool() {
 health() {
   port_open "$XTREAM_KAFKA_PORT" || return 1
   if [[ -d "$XTREAM_ROOT/node_modules/kafkajs" && -x "$TOOLS_DIR/node/bin/node" ]]; then
-    "$TOOLS_DIR/node/bin/node" "$XTREAM_ROOT/scripts/stack/kafka-ping.ts" >/dev/null 2>&1
+    "$TOOLS_DIR/node/bin/node" --no-warnings "$XTREAM_ROOT/scripts/stack/kafka-ping.ts" >/dev/null 2>&1
   else
     [[ -f "$CONF_DIR/tools-log4j.properties" ]] || write_config
     kafka_tool kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_BROKERS" >/dev/null 2>&1
@@ -97,7 +98,7 @@ start() {
     -cp "$XTREAM_KAFKA_HOME/*" kafka.Kafka "$CONF_DIR/server.properties"
   wait_for "$NAME" 90 health || { tail -n 30 "$LOG_DIR/kafka-server.log" >&2 || true; return 1; }
   if [[ -d "$XTREAM_ROOT/node_modules/kafkajs" && -x "$TOOLS_DIR/node/bin/node" ]]; then
-    "$TOOLS_DIR/node/bin/node" "$XTREAM_ROOT/scripts/stack/kafka-ping.ts" --warm >/dev/null \
+    "$TOOLS_DIR/node/bin/node" --no-warnings "$XTREAM_ROOT/scripts/stack/kafka-ping.ts" --warm >/dev/null \
       || echo "warning: Kafka's group coordinator is not ready yet; consumers may retry for a while" >&2
   fi
 }
