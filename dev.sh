@@ -27,6 +27,9 @@ USAGE
 install_components() {
   apt_install redis-server postgresql ffmpeg
   ensure_node_modules
+  # Again, now that Node and node_modules exist: parts of env.sh (e.g. the
+  # identity signing keys) are generated with the project's Node.
+  . "$STACK/env.sh"
   local c
   for c in "${COMPONENTS[@]}"; do bash "$STACK/$c.sh" install; done
 }
