@@ -5,13 +5,19 @@ import { runMigrations, type Pool } from "../../lib/db/index.ts";
 import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
+import { PlaylistService } from "../../gen/xtream/catalog/v1/playlist_service_pb.js";
+import { SearchService } from "../../gen/xtream/catalog/v1/search_service_pb.js";
 import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import { createChannelStore } from "./adapters/channel-store.ts";
+import { createPlaylistStore } from "./adapters/playlist-store.ts";
+import { createSearchStore } from "./adapters/search-store.ts";
 import { createVideoChangeFeed } from "./adapters/video-change-feed.ts";
 import { createVideoStore } from "./adapters/video-store.ts";
 import { createTtlCache } from "./domain/video-cache.ts";
 import { createChannelHandlers } from "./handlers/channel-handlers.ts";
 import type { CachedVideo, CatalogDeps } from "./handlers/deps.ts";
+import { createPlaylistHandlers } from "./handlers/playlist-handlers.ts";
+import { createSearchHandlers } from "./handlers/search-handlers.ts";
 import { createVideoHandlers } from "./handlers/video-handlers.ts";
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -52,6 +58,8 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
   const deps: CatalogDeps = {
     channels: createChannelStore({ pool }),
     videos: createVideoStore({ pool }),
+    playlists: createPlaylistStore({ pool }),
+    search: createSearchStore({ pool }),
     verifier: options.verifier,
     logger,
     feed,
@@ -68,7 +76,12 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
 
   const grpc = createGrpcServer({
     logger,
-    services: [registerService(ChannelService, createChannelHandlers(deps)), registerService(VideoService, createVideoHandlers(deps))],
+    services: [
+      registerService(ChannelService, createChannelHandlers(deps)),
+      registerService(VideoService, createVideoHandlers(deps)),
+      registerService(PlaylistService, createPlaylistHandlers(deps)),
+      registerService(SearchService, createSearchHandlers(deps)),
+    ],
     readiness: async () => {
       await pool.query("SELECT 1");
       return true;

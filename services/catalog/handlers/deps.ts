@@ -2,6 +2,8 @@ import type { TokenVerifier } from "../../../lib/auth/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import type { GetVideoResponse } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import type { ChannelStore } from "../adapters/channel-store.ts";
+import type { PlaylistStore } from "../adapters/playlist-store.ts";
+import type { SearchStore } from "../adapters/search-store.ts";
 import type { VideoChangeFeed } from "../adapters/video-change-feed.ts";
 import type { VideoStore } from "../adapters/video-store.ts";
 import type { VideoRecord } from "../domain/model.ts";
@@ -17,6 +19,8 @@ export interface CachedVideo {
 export interface CatalogDeps {
   channels: ChannelStore;
   videos: VideoStore;
+  playlists: PlaylistStore;
+  search: SearchStore;
   verifier: TokenVerifier;
   logger: Logger;
   feed: VideoChangeFeed;
