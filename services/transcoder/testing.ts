@@ -1,0 +1,171 @@
+/**
+ * Test support for the transcoder and the pipeline end-to-end tests: clips
+ * made with ffmpeg, an event collector on Kafka, and checks of a stored HLS
+ * tree with ffprobe. Real Kafka, MinIO and ffmpeg; nothing is mocked.
+ */
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { Kafka, logLevel, type Consumer } from "kafkajs";
+import type { MinioClient } from "../../lib/storage/minio.ts";
+import type { Topic } from "../../lib/kafka/index.ts";
+import { parseMediaPlaylist } from "./domain/hls.ts";
+
+/** How a test clip looks. */
+export interface ClipOptions {
+  width: number;
+  height: number;
+  seconds: number;
+  audio: boolean;
+  fps?: number;
+  /** Display rotation written into the container (degrees). */
+  rotate?: number;
+}
+
+/** Makes a small H.264 (+AAC) mp4 with ffmpeg's test sources. */
+export function makeClip(ffmpeg: string, file: string, clip: ClipOptions): void {
+  const args = ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", `testsrc2=size=${clip.width}x${clip.height}:rate=${clip.fps ?? 25}`];
+  if (clip.audio) args.push("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000");
+  args.push("-t", String(clip.seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
+  if (clip.audio) args.push("-c:a", "aac", "-b:a", "64k");
+  const encoded = clip.rotate ? `${file}.plain.mp4` : file;
+  args.push(encoded);
+  const result = spawnSync(ffmpeg, args, { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`ffmpeg could not make a clip: ${result.stderr}`);
+  if (clip.rotate) {
+    // ffmpeg 5 writes the display matrix from the rotate tag only when stream-copying.
+    const remux = spawnSync(ffmpeg, ["-loglevel", "error", "-y", "-i", encoded, "-c", "copy", "-metadata:s:v:0", `rotate=${clip.rotate}`, file], { encoding: "utf8" });
+    rmSync(encoded, { force: true });
+    if (remux.status !== 0) throw new Error(`ffmpeg could not rotate a clip: ${remux.stderr}`);
+  }
+}
+
+/** A unique topic prefix for one test file. */
+export function testTopicPrefix(): string {
+  return `test-${randomUUID().slice(0, 8)}.`;
+}
+
+/** Collects decoded events of some topics, by key; wait for what you expect. */
+export interface EventCollector {
+  events<S extends DescMessage>(topic: Topic<S>, key: string): MessageShape<S>[];
+  waitFor<S extends DescMessage>(topic: Topic<S>, key: string, timeoutMs: number, predicate?: (event: MessageShape<S>) => boolean): Promise<MessageShape<S>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a consumer (own group) on the topics, from their beginning. */
+export async function collectEvents(brokers: string[], watched: Topic[]): Promise<EventCollector> {
+  const kafka = new Kafka({ clientId: `collector-${randomUUID()}`, brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: watched.map((topic) => ({ topic: topic.name, numPartitions: 3 })) }).catch(() => false);
+  await admin.disconnect();
+  const consumer: Consumer = kafka.consumer({ groupId: `collector-${randomUUID()}`, sessionTimeout: 10_000 });
+  const seen = new Map<string, unknown[]>();
+  await consumer.connect();
+  await consumer.subscribe({ topics: watched.map((topic) => topic.name), fromBeginning: true });
+  const schemas = new Map(watched.map((topic) => [topic.name, topic.schema]));
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const schema = schemas.get(topic);
+      if (!schema) return;
+      const key = `${topic}/${message.key?.toString() ?? ""}`;
+      const list = seen.get(key) ?? [];
+      list.push(fromBinary(schema, message.value ?? new Uint8Array()));
+      seen.set(key, list);
+    },
+  });
+  for (let i = 0; i < 300 && !joined; i++) await sleep(100);
+  const events = <S extends DescMessage>(topic: Topic<S>, key: string) => (seen.get(`${topic.name}/${key}`) ?? []) as MessageShape<S>[];
+  return {
+    events,
+    async waitFor(topic, key, timeoutMs, predicate) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events(topic, key).find((event) => predicate?.(event) ?? true);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no ${topic.name} event for ${key} within ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
+    async stop() {
+      await consumer.disconnect();
+    },
+  };
+}
+
+/** Downloads every object under `videos/<id>/` into a local folder; returns the keys. */
+export async function downloadVideo(client: MinioClient, bucket: string, videoId: string, into: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const item of client.listObjectsV2(bucket, `videos/${videoId}/`, true)) {
+    const name = (item as { name?: string }).name;
+    if (name) keys.push(name);
+  }
+  for (const key of keys) {
+    const file = join(into, key.slice(`videos/${videoId}/`.length));
+    await mkdir(dirname(file), { recursive: true });
+    const chunks: Buffer[] = [];
+    for await (const chunk of await client.getObject(bucket, key)) chunks.push(chunk as Buffer);
+    await writeFile(file, Buffer.concat(chunks));
+  }
+  return keys;
+}
+
+/** What ffprobe sees in a stored rung. */
+export interface RungProbe {
+  width: number;
+  height: number;
+  duration: number;
+  pixFmt: string;
+  videoCodec: string;
+  hasAudio: boolean;
+  segmentDurations: number[];
+}
+
+/** Reads master playlist variants (uri + attributes). */
+export function parseMaster(text: string): { uri: string; attributes: string }[] {
+  const lines = text.split("\n").map((line) => line.trim());
+  const variants: { uri: string; attributes: string }[] = [];
+  lines.forEach((line, index) => {
+    const next = lines[index + 1];
+    if (line.startsWith("#EXT-X-STREAM-INF:") && next) variants.push({ uri: next, attributes: line.slice("#EXT-X-STREAM-INF:".length) });
+  });
+  return variants;
+}
+
+/** ffprobes a local media playlist (the whole rung, decoded end to end). */
+export function probeRung(ffprobe: string, playlist: string, playlistText: string): RungProbe {
+  const result = spawnSync(
+    ffprobe,
+    ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-allowed_extensions", "ALL", playlist],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(`ffprobe failed on ${playlist}: ${result.stderr}`);
+  const json = JSON.parse(result.stdout) as {
+    streams: { codec_type: string; codec_name: string; width?: number; height?: number; pix_fmt?: string }[];
+    format: { duration?: string };
+  };
+  const video = json.streams.find((stream) => stream.codec_type === "video");
+  return {
+    width: video?.width ?? 0,
+    height: video?.height ?? 0,
+    duration: Number(json.format.duration ?? 0),
+    pixFmt: video?.pix_fmt ?? "",
+    videoCodec: video?.codec_name ?? "",
+    hasAudio: json.streams.some((stream) => stream.codec_type === "audio"),
+    segmentDurations: parseMediaPlaylist(playlistText).segments.map((segment) => segment.duration),
+  };
+}
+
+/** Decodes a rung fully (null output): throws if any frame cannot be decoded. */
+export function decodeRung(ffmpeg: string, playlist: string): void {
+  const result = spawnSync(ffmpeg, ["-v", "error", "-xerror", "-i", playlist, "-f", "null", "-"], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`ffmpeg could not decode ${playlist}: ${result.stderr}`);
+}

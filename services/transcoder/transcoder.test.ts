@@ -1,0 +1,214 @@
+// The transcoder against real Kafka, MinIO and ffmpeg: sources are put
+// straight into MinIO and announced with video.uploaded on topics private to
+// this file; the worker runs in-process.
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEventProducer, topics as platformTopics, type EventProducer } from "../../lib/kafka/index.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
+import { stackEnv } from "../../lib/testing/index.ts";
+import { TRANSIENT_FAILURE_REASON } from "./handlers/video-uploaded.ts";
+import { createTranscoder, type Transcoder } from "./server.ts";
+import { collectEvents, decodeRung, downloadVideo, makeClip, parseMaster, probeRung, testTopicPrefix, type ClipOptions, type EventCollector } from "./testing.ts";
+
+const env = stackEnv();
+let dir: string;
+let minio: MinioClient;
+let producer: EventProducer;
+let transcoder: Transcoder;
+let events: EventCollector;
+const jobs: string[] = [];
+
+async function submit(videoId: string, body: Buffer, sourceBucket = env.minioSourceBucket): Promise<void> {
+  if (sourceBucket === env.minioSourceBucket) await minio.putObject(sourceBucket, `sources/${videoId}`, body, body.length);
+  await producer.publish(transcoder.topics.videoUploaded, videoId, {
+    videoId,
+    ownerId: "owner",
+    channelId: "channel",
+    sourceBucket,
+    sourceKey: `sources/${videoId}`,
+    sizeBytes: BigInt(body.length),
+    contentType: "video/mp4",
+    uploadTime: timestampNow(),
+    eventId: randomUUID(),
+  });
+}
+
+async function clip(name: string, options: ClipOptions): Promise<Buffer> {
+  const file = join(dir, `${name}.mp4`);
+  makeClip(env.ffmpegPath, file, options);
+  return readFile(file);
+}
+
+const ids = {
+  landscape: `land-${randomUUID()}`,
+  portrait: `port-${randomUUID()}`,
+  short: `short-${randomUUID()}`,
+  text: `text-${randomUUID()}`,
+  empty: `empty-${randomUUID()}`,
+  truncated: `trunc-${randomUUID()}`,
+  audioOnly: `audio-${randomUUID()}`,
+  missingBucket: `nobucket-${randomUUID()}`,
+  afterBad: `after-${randomUUID()}`,
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "transcoder-test-"));
+  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
+  await ensureBucket(minio, env.minioSourceBucket);
+  await ensureBucket(minio, env.minioMediaBucket);
+  const prefix = testTopicPrefix();
+  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "transcoder-test" });
+  const logger = createLogger("transcoder-test");
+  logger.level = "silent";
+  transcoder = createTranscoder({
+    brokers: env.kafkaBrokers,
+    groupId: `${prefix}transcoder`,
+    clientId: "transcoder-test",
+    producer,
+    minio,
+    mediaBucket: env.minioMediaBucket,
+    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
+    settings: { segmentSeconds: 2, preset: "veryfast", crf: 23 },
+    workRoot: join(dir, "work"),
+    logger,
+    topicPrefix: prefix,
+    attempts: 2,
+    backoffMs: 100,
+    onJob: (videoId, phase) => {
+      if (phase === "start") jobs.push(videoId);
+    },
+  });
+  const t = transcoder.topics;
+  events = await collectEvents(env.kafkaBrokers, [t.videoUploaded, t.videoProgress, t.videoTranscoded, t.videoFailed, platformTopics.deadLetter]);
+  await transcoder.start();
+
+  // Everything is queued up front (the worker takes one job at a time); each test waits for its own outcome.
+  const good = await clip("landscape", { width: 640, height: 360, seconds: 4, audio: true });
+  const truncated = good.subarray(0, Math.floor(good.length / 2)); // moov atom is at the end: cut it off
+  await submit(ids.landscape, good);
+  await submit(ids.portrait, await clip("portrait", { width: 360, height: 640, seconds: 4, audio: false }));
+  // 3 s, odd size, stored rotated by 90°: displayed as 271×481 (portrait).
+  await submit(ids.short, await clip("short", { width: 481, height: 271, seconds: 3, audio: true, rotate: 90 }));
+  await submit(ids.text, Buffer.from("this is not a video, just some text\n".repeat(50)));
+  await submit(ids.empty, Buffer.alloc(0));
+  await submit(ids.truncated, truncated);
+  await writeFile(join(dir, "tone.m4a"), "");
+  const { spawnSync } = await import("node:child_process");
+  const tone = join(dir, "tone.m4a");
+  spawnSync(env.ffmpegPath, ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-c:a", "aac", tone]);
+  await submit(ids.audioOnly, await readFile(tone));
+  // A failure that is not the file's fault (here MinIO refuses the request) is retried, not reported at once.
+  await submit(ids.missingBucket, Buffer.alloc(10), "Not_A_Valid_Bucket");
+  await submit(ids.afterBad, await clip("after", { width: 320, height: 240, seconds: 2, audio: false }));
+}, 120_000);
+
+afterAll(async () => {
+  await transcoder?.stop();
+  await events?.stop();
+  await producer?.disconnect();
+  for (const id of Object.values(ids)) await minio?.removeObject(env.minioSourceBucket, `sources/${id}`).catch(() => undefined);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Expected {
+  rungs: Record<string, [number, number]>;
+  duration: number;
+  audio: boolean;
+}
+
+async function expectLadder(videoId: string, expected: Expected): Promise<void> {
+  const done = await events.waitFor(transcoder.topics.videoTranscoded, videoId, 150_000);
+  expect(Number(done.duration?.seconds ?? 0n) + (done.duration?.nanos ?? 0) / 1e9).toBeCloseTo(expected.duration, 0);
+  expect(done.renditions.map((rendition) => rendition.name).sort()).toEqual(Object.keys(expected.rungs).sort());
+  expect(done.masterPlaylistKey).toBe(`videos/${videoId}/master.m3u8`);
+
+  const local = join(dir, "media", videoId);
+  const keys = await downloadVideo(minio, env.minioMediaBucket, videoId, local);
+  for (const key of [done.posterKey, done.storyboardSpriteKey, done.storyboardVttKey, ...done.thumbnailKeys]) expect(keys).toContain(key);
+  expect(done.thumbnailKeys.length).toBeGreaterThan(0);
+  const vtt = await readFile(join(local, "storyboard.vtt"), "utf8");
+  expect(vtt).toMatch(/^WEBVTT/);
+  expect(vtt).toMatch(/storyboard\.jpg#xywh=0,0,160,\d+/);
+
+  const master = await readFile(join(local, "master.m3u8"), "utf8");
+  const variants = parseMaster(master);
+  expect(variants.map((variant) => variant.uri).sort()).toEqual(Object.keys(expected.rungs).map((name) => `${name}/index.m3u8`).sort());
+  const boundaries: number[][] = [];
+  for (const variant of variants) {
+    const name = variant.uri.split("/")[0] ?? "";
+    const [width, height] = expected.rungs[name] ?? [0, 0];
+    expect(variant.attributes).toMatch(/BANDWIDTH=\d+/);
+    expect(variant.attributes).toContain(`RESOLUTION=${width}x${height}`);
+    expect(variant.attributes).toMatch(expected.audio ? /CODECS="avc1\.6400[0-9a-f]{2},mp4a\.40\.2"/ : /CODECS="avc1\.6400[0-9a-f]{2}"/);
+    const playlistFile = join(local, variant.uri);
+    const playlistText = await readFile(playlistFile, "utf8");
+    expect(playlistText).toContain("#EXT-X-ENDLIST");
+    expect(playlistText).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+    const rung = probeRung(env.ffprobePath, playlistFile, playlistText);
+    expect([rung.width, rung.height]).toEqual([width, height]);
+    expect(rung.videoCodec).toBe("h264");
+    expect(rung.pixFmt).toBe("yuv420p");
+    expect(rung.hasAudio).toBe(expected.audio);
+    expect(rung.duration).toBeGreaterThan(expected.duration - 0.5);
+    expect(rung.duration).toBeLessThan(expected.duration + 0.5);
+    for (const seconds of rung.segmentDurations.slice(0, -1)) expect(seconds).toBeGreaterThanOrEqual(1.9);
+    for (const seconds of rung.segmentDurations) expect(seconds).toBeLessThanOrEqual(4.1);
+    decodeRung(env.ffmpegPath, playlistFile);
+    boundaries.push(rung.segmentDurations);
+  }
+  // Keyframes aligned across rungs: the same segment boundaries everywhere.
+  for (const other of boundaries.slice(1)) expect(other).toEqual(boundaries[0]);
+
+  const progress = events.events(transcoder.topics.videoProgress, videoId);
+  expect(progress.some((event) => event.playableRenditions.length > 0 && event.percent < 100)).toBe(true);
+  expect(progress.at(-1)?.percent).toBe(100);
+}
+
+describe("transcoder", () => {
+  it("makes a ladder with audio from a landscape source, never upscaling", async () => {
+    await expectLadder(ids.landscape, { rungs: { "360p": [640, 360], "240p": [426, 240] }, duration: 4, audio: true });
+  }, 180_000);
+
+  it("keeps a portrait source portrait and gives renditions without audio when the source has none", async () => {
+    await expectLadder(ids.portrait, { rungs: { "360p": [360, 640], "240p": [240, 426] }, duration: 4, audio: false });
+  }, 180_000);
+
+  it("honours rotation metadata and keeps dimensions even for an odd-sized 3 s clip", async () => {
+    await expectLadder(ids.short, { rungs: { "240p": [240, 426] }, duration: 3, audio: true });
+  }, 180_000);
+
+  it.each([
+    ["a plain text file", "text", /not a video/],
+    ["a zero-byte file", "empty", /empty/],
+    ["a truncated mp4", "truncated", /not a video|truncated|damaged/],
+    ["an audio-only file", "audioOnly", /no video stream/],
+  ] as const)("fails %s with a readable reason, without retrying", async (_label, which, reason) => {
+    const videoId = ids[which];
+    const failed = await events.waitFor(transcoder.topics.videoFailed, videoId, 150_000);
+    expect(failed.reason).toMatch(reason);
+    expect(failed.reason).not.toMatch(/ffmpeg|ffprobe|Error|at \//);
+    expect(jobs.filter((id) => id === videoId)).toHaveLength(1); // permanent: one attempt
+    expect(events.events(transcoder.topics.videoTranscoded, videoId)).toHaveLength(0);
+    await events.waitFor(platformTopics.deadLetter, videoId, 10_000);
+    const left = await downloadVideo(minio, env.minioMediaBucket, videoId, join(dir, "failed", videoId));
+    expect(left).toEqual([]);
+  }, 180_000);
+
+  it("retries a transient failure with backoff, then reports it and dead-letters the event", async () => {
+    const failed = await events.waitFor(transcoder.topics.videoFailed, ids.missingBucket, 150_000);
+    expect(failed.reason).toBe(TRANSIENT_FAILURE_REASON);
+    expect(jobs.filter((id) => id === ids.missingBucket)).toHaveLength(2);
+    const dead = await events.waitFor(platformTopics.deadLetter, ids.missingBucket, 10_000);
+    expect(dead.topic).toBe(transcoder.topics.videoUploaded.name);
+    expect(dead.attempts).toBe(2);
+  }, 180_000);
+
+  it("keeps serving: a good job queued after the bad ones is transcoded", async () => {
+    await expectLadder(ids.afterBad, { rungs: { "240p": [320, 240] }, duration: 2, audio: false });
+  }, 180_000);
+});
