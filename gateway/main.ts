@@ -1,0 +1,54 @@
+import { Redis } from "ioredis";
+import { createTokenVerifier, jwksFromIdentity } from "../lib/auth/index.ts";
+import { runService } from "../lib/process.ts";
+import { loadGatewayConfig } from "./config.ts";
+import { createRateLimiter } from "./rate-limit.ts";
+import { platformBackends } from "./routes.ts";
+import { createGateway } from "./server.ts";
+
+runService({
+  name: "gateway",
+  async start(logger) {
+    const config = loadGatewayConfig();
+    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    redis.on("error", () => undefined); // the limiter logs and fails open
+    const loadJwks = jwksFromIdentity(config.IDENTITY_ADDR);
+    let jwksCache: { body: string; at: number } | undefined;
+
+    const gateway = createGateway({
+      backends: platformBackends({ identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR }),
+      logger,
+      verifier: createTokenVerifier({ loadJwks }),
+      rateLimiter: createRateLimiter({ redis, limit: config.GATEWAY_RATE_LIMIT, windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS, logger }),
+      corsOrigins: config.GATEWAY_CORS_ORIGINS,
+      extraRoutes(req, res) {
+        if (req.url === "/healthz") {
+          res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+          return true;
+        }
+        if (req.url === "/.well-known/jwks.json") {
+          const send = (body: string) => res.writeHead(200, { "content-type": "application/jwk-set+json", "cache-control": "public, max-age=60" }).end(body);
+          if (jwksCache && Date.now() - jwksCache.at < 60_000) send(jwksCache.body);
+          else
+            loadJwks().then(
+              (jwks) => {
+                jwksCache = { body: JSON.stringify(jwks), at: Date.now() };
+                send(jwksCache.body);
+              },
+              () => res.writeHead(503, { "content-type": "text/plain" }).end("unavailable\n"),
+            );
+          return true;
+        }
+        return false;
+      },
+    });
+    const port = await gateway.listen(config.XTREAM_GATEWAY_HOST, config.XTREAM_GATEWAY_PORT);
+    logger.info({ port }, "gateway listening (Connect, gRPC-Web, gRPC; HTTP/1.1 and h2c)");
+    return {
+      async stop() {
+        await gateway.close();
+        redis.disconnect();
+      },
+    };
+  },
+});

@@ -1,0 +1,28 @@
+import { ChannelService } from "../gen/xtream/catalog/v1/channel_service_pb.js";
+import { PlaylistService } from "../gen/xtream/catalog/v1/playlist_service_pb.js";
+import { SearchService } from "../gen/xtream/catalog/v1/search_service_pb.js";
+import { VideoService } from "../gen/xtream/catalog/v1/video_service_pb.js";
+import { IdentityService } from "../gen/xtream/identity/v1/identity_service_pb.js";
+import { PlaybackService } from "../gen/xtream/playback/v1/playback_service_pb.js";
+import { UploadService } from "../gen/xtream/upload/v1/upload_service_pb.js";
+import type { Backend } from "./server.ts";
+
+export interface BackendAddresses {
+  identity: string;
+  catalog: string;
+  upload: string;
+  playback: string;
+}
+
+/** Every public service and the internal service that owns it. */
+export function platformBackends(addresses: BackendAddresses): Backend[] {
+  return [
+    { service: IdentityService, address: addresses.identity },
+    { service: ChannelService, address: addresses.catalog },
+    { service: VideoService, address: addresses.catalog },
+    { service: PlaylistService, address: addresses.catalog },
+    { service: SearchService, address: addresses.catalog },
+    { service: UploadService, address: addresses.upload },
+    { service: PlaybackService, address: addresses.playback },
+  ];
+}

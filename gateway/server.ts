@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type * as net from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, createContextValues, cors, type Interceptor, type Transport } from "@connectrpc/connect";
+import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import type { TokenVerifier } from "../lib/auth/index.ts";
+import type { Logger } from "../lib/logger.ts";
+import { CLIENT_ADDRESS } from "./context.ts";
+import { createDualProtocolServer } from "./dual-protocol.ts";
+import { forwardingImpl } from "./proxy.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+
+/** A public service and the internal address that implements it. */
+export interface Backend {
+  service: DescService;
+  address: string;
+}
+
+export interface GatewayOptions {
+  backends: Backend[];
+  logger: Logger;
+  /** Verifies bearer tokens at the edge, so bad tokens never reach a service. */
+  verifier?: TokenVerifier;
+  rateLimiter?: RateLimiter;
+  /** Origins allowed to call from a browser; "*" for any. */
+  corsOrigins: string[];
+  /** Serves extra HTTP routes (JWKS, health); return false to fall through to 404. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+export interface Gateway {
+  readonly server: net.Server;
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting; in-flight calls get graceMs, then connections are closed. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Builds the public gateway: Connect, gRPC-Web and gRPC on one port, over
+ * HTTP/1.1 and h2c, forwarding each call to the internal gRPC service that
+ * owns it. It answers CORS, checks tokens and applies per-client rate limits.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const transports = new Map<string, Transport>();
+  const transportFor = (address: string) => {
+    let transport = transports.get(address);
+    if (!transport) {
+      transport = createGrpcTransport({ baseUrl: `http://${address}` });
+      transports.set(address, transport);
+    }
+    return transport;
+  };
+
+  const interceptors: Interceptor[] = [edgeChecks(options)];
+  const handler = connectNodeAdapter({
+    routes(router) {
+      for (const { service, address } of options.backends) {
+        router.service(service, forwardingImpl(service, createClient(service, transportFor(address))));
+      }
+    },
+    interceptors,
+    readMaxBytes: 32 * 1024 * 1024,
+    contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, req.socket.remoteAddress ?? ""),
+  });
+
+  const dual = createDualProtocolServer((req, res) => {
+    const request = req as unknown as IncomingMessage;
+    const response = res as unknown as ServerResponse;
+    if (applyCors(options.corsOrigins, request, response)) return;
+    if (options.extraRoutes?.(request, response)) return;
+    handler(req, res);
+  });
+  const server = dual.server;
+
+  return {
+    server,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          const address = server.address();
+          resolve(typeof address === "object" && address ? address.port : port);
+        });
+      });
+    },
+    close(graceMs?: number) {
+      return dual.close(graceMs);
+    },
+  };
+}
+
+function edgeChecks(options: GatewayOptions): Interceptor {
+  return (next) => async (request) => {
+    const client = request.contextValues.get(CLIENT_ADDRESS);
+    if (options.rateLimiter && !(await options.rateLimiter.allow(client))) {
+      throw new ConnectError("too many requests, slow down", Code.ResourceExhausted);
+    }
+    const authorization = request.header.get("authorization");
+    if (authorization && options.verifier) {
+      const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+      if (!token) throw new ConnectError("malformed authorization header", Code.Unauthenticated);
+      await options.verifier.verify(token).catch(() => {
+        throw new ConnectError("invalid or expired access token", Code.Unauthenticated);
+      });
+    }
+    return next(request);
+  };
+}
+
+/** Adds CORS headers for allowed origins; answers preflight requests itself (returns true then). */
+function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !(allowed.includes("*") || allowed.includes(origin))) return false;
+  res.setHeader("Access-Control-Allow-Origin", origin);
+  res.setHeader("Vary", "Origin");
+  res.setHeader("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
+  if (req.method !== "OPTIONS") return false;
+  res.writeHead(204, {
+    "Access-Control-Allow-Methods": cors.allowedMethods.join(", "),
+    "Access-Control-Allow-Headers": [...cors.allowedHeaders, "Authorization"].join(", "),
+    "Access-Control-Max-Age": "7200",
+  });
+  res.end();
+  return true;
+}
