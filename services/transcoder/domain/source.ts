@@ -38,10 +38,10 @@ export interface ProbeJson {
   format?: { duration?: string; format_name?: string; size?: string };
 }
 
-/** Parses "30000/1001" or "30" into a number; 0 when it is not a positive rate. */
+/** Parses "30000/1001", "16:11" or "30" into a number; 0 when it is not a positive ratio. */
 export function parseRate(value: string | undefined): number {
   if (!value) return 0;
-  const [num, den] = value.split("/").map(Number);
+  const [num, den] = value.split(/[/:]/).map(Number);
   const rate = den === undefined ? (num ?? 0) : (num ?? 0) / den;
   return Number.isFinite(rate) && rate > 0 ? rate : 0;
 }
