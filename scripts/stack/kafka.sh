@@ -115,6 +115,8 @@ status() {
 }
 
 case "${1:-}" in
-  install | start | stop | status) "$1" ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  start | stop) lock_component "$NAME"; "$1" ;;
+  restart) lock_component "$NAME"; stop; start ;;
+  install | status) "$1" ;;
+  *) echo "usage: $0 install|start|stop|restart|status" >&2; exit 2 ;;
 esac

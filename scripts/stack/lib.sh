@@ -47,8 +47,16 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # caller's terminal does not hit it), output to .stack/logs/NAME.log.
 spawn() {
   local name="$1"; shift
-  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  # 9>&-: the daemon must not inherit the component lock (see lock_component).
+  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$(pid_file "$name")"
+}
+
+# lock_component NAME: serialise start/stop of one component, e.g. when two
+# test files restart Kafka at once. Held on fd 9 until the script exits.
+lock_component() {
+  exec 9>"$STACK_DIR/$1.lock"
+  flock -w 300 9 || die "timed out waiting for another start/stop of $1"
 }
 
 # wait_for NAME SECONDS CHECK...: poll CHECK until it succeeds; fail with the log tail.
