@@ -26,7 +26,7 @@ export function startTelemetry(env: Record<string, string | undefined> = process
           traceExporter: new OTLPTraceExporter(),
           metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 15_000 })],
         }
-      : { spanProcessors: [] }),
+      : { spanProcessors: [discardingSpanProcessor] }),
     instrumentations: [
       new GrpcInstrumentation(),
       new HttpInstrumentation(),
@@ -41,6 +41,17 @@ export function startTelemetry(env: Record<string, string | undefined> = process
   process.once("beforeExit", stop);
   return sdk;
 }
+
+/**
+ * Spans are made (so context propagates and logs carry trace ids) but dropped.
+ * The SDK installs no tracer provider at all without a span processor.
+ */
+const discardingSpanProcessor = {
+  onStart: () => undefined,
+  onEnd: () => undefined,
+  forceFlush: async () => undefined,
+  shutdown: async () => undefined,
+};
 
 /** services/catalog/main.ts → xtream-catalog. */
 function serviceNameFromEntry(entry: string | undefined): string {
