@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { fromBinary } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import { Kafka, logLevel, type Consumer } from "kafkajs";
+import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
+import { VideoUploadedSchema, type VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
+import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
+import { createPgPool, type Pool } from "../../lib/db/index.ts";
+import { createServiceClient, type GrpcServer } from "../../lib/grpc/index.ts";
+import { topics } from "../../lib/kafka/index.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { createTestDatabase, createTestTokens, stackEnv, type TestDatabase } from "../../lib/testing/index.ts";
+import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
+import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
+import type { UploadLimits } from "./domain/index.ts";
+import { startUploadService, type RunningUploadService } from "./runtime.ts";
+
+/** A received video.uploaded record. */
+export interface ReceivedUploaded {
+  event: VideoUploaded;
+  key: string;
+  headers: Record<string, string>;
+}
+
+/** The upload service on port 0 with a real catalog server, a throwaway database, and a video.uploaded reader. */
+export interface UploadHarness {
+  upload: RunningUploadService;
+  catalogPool: Pool;
+  /** video.uploaded records seen since the harness started, by video id. */
+  uploaded: Map<string, ReceivedUploaded[]>;
+  /** An UploadService client calling as userId (anonymous when omitted). */
+  client(userId?: string): Promise<Client<typeof UploadService>>;
+  /** A channel owned by userId, created through the catalog. */
+  channelOf(userId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts catalog + upload in-process against the real PostgreSQL, MinIO and Kafka. */
+export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Promise<UploadHarness> {
+  const env = stackEnv();
+  const logger = createLogger("upload-test", "silent");
+  const database: TestDatabase = await createTestDatabase("upload");
+  const tokens = await createTestTokens();
+  const catalogPool = createPgPool(database.url, 6);
+  await migrateCatalog(catalogPool);
+  const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, logger });
+  const catalogPort = await catalog.listen("127.0.0.1", 0);
+  const upload = await startUploadService({
+    port: 0,
+    databaseUrl: database.url,
+    minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
+    sourceBucket: env.minioSourceBucket,
+    kafkaBrokers: env.kafkaBrokers,
+    videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}` }),
+    verifier: tokens.verifier,
+    logger,
+    limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },
+    outboxPollMs: 200,
+  });
+
+  const uploaded = new Map<string, ReceivedUploaded[]>();
+  const kafka = new Kafka({ clientId: "upload-test", brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const consumer: Consumer = kafka.consumer({ groupId: `upload-test-${randomUUID()}` });
+  await consumer.connect();
+  // From the beginning (records are matched by video id), so nothing is missed while the group joins.
+  await consumer.subscribe({ topic: topics.videoUploaded.name, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const event = fromBinary(VideoUploadedSchema, message.value ?? Buffer.alloc(0));
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+      const list = uploaded.get(event.videoId) ?? [];
+      list.push({ event, key: message.key?.toString() ?? "", headers });
+      uploaded.set(event.videoId, list);
+    },
+  });
+  const clientFor = async <S extends typeof UploadService | typeof ChannelService>(service: S, address: string, userId?: string) => {
+    const token = userId ? await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : undefined;
+    return createServiceClient(service, {
+      address,
+      interceptors: token
+        ? [
+            (next) => async (request) => {
+              request.header.set("authorization", `Bearer ${token}`);
+              return next(request);
+            },
+          ]
+        : [],
+    });
+  };
+
+  return {
+    upload,
+    catalogPool,
+    uploaded,
+    client: (userId) => clientFor(UploadService, `127.0.0.1:${upload.port}`, userId),
+    async channelOf(userId) {
+      const channels = await clientFor(ChannelService, `127.0.0.1:${catalogPort}`, userId);
+      const handle = `c${randomUUID().replace(/-/g, "").slice(0, 20)}`;
+      const { channel } = await channels.createChannel({ handle, title: "Test channel" });
+      if (!channel) throw new Error("no channel");
+      return channel.id;
+    },
+    async close() {
+      await consumer.disconnect();
+      await upload.stop(1000);
+      await catalog.shutdown(1000);
+      await catalogPool.end();
+      await database.drop();
+    },
+  };
+}
