@@ -43,6 +43,9 @@ export const identityConfigSchema = z.object({
   IDENTITY_SIGNING_KEYS: signingKeys,
   IDENTITY_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
   IDENTITY_REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 3600),
+  /** Expired refresh tokens are deleted this long after expiry (until then a late reuse still revokes its family). */
+  IDENTITY_REFRESH_TOKEN_RETAIN_SECONDS: positiveInt(7 * 24 * 3600),
+  IDENTITY_REFRESH_SWEEP_INTERVAL_SECONDS: positiveInt(3600),
   IDENTITY_LOGIN_LIMIT_PER_ACCOUNT: positiveInt(5),
   IDENTITY_LOGIN_LIMIT_PER_ADDRESS: positiveInt(20),
   IDENTITY_LOGIN_WINDOW_SECONDS: positiveInt(60),

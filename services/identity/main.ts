@@ -3,6 +3,7 @@ import { createPgPool } from "../../lib/db/index.ts";
 import { runService } from "../../lib/process.ts";
 import { migrateIdentity } from "./adapters/migrations.ts";
 import { loadIdentityConfig } from "./config.ts";
+import { createRefreshTokenSweeper } from "./jobs/refresh-token-sweeper.ts";
 import { createIdentityServer } from "./server.ts";
 
 runService({
@@ -32,12 +33,20 @@ runService({
       scrypt: { logN: config.IDENTITY_SCRYPT_LOG_N, r: config.IDENTITY_SCRYPT_R, p: config.IDENTITY_SCRYPT_P },
       trustForwardedFor: config.IDENTITY_TRUST_FORWARDED_FOR,
     });
+    const sweeper = createRefreshTokenSweeper({
+      pool,
+      logger,
+      retainMs: config.IDENTITY_REFRESH_TOKEN_RETAIN_SECONDS * 1000,
+      intervalMs: config.IDENTITY_REFRESH_SWEEP_INTERVAL_SECONDS * 1000,
+    });
+    sweeper.start();
     const port = await server.listen(config.IDENTITY_GRPC_HOST, config.IDENTITY_GRPC_PORT);
     logger.info({ host: config.IDENTITY_GRPC_HOST, port, kid: config.IDENTITY_SIGNING_KEYS[0]?.kid }, "identity listening");
 
     return {
       async stop() {
         await server.shutdown(10_000);
+        await sweeper.stop();
         redis.disconnect();
         await pool.end();
       },

@@ -4,6 +4,7 @@ import type { Pool } from "../../lib/db/index.ts";
 import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { IdentityService } from "../../gen/xtream/identity/v1/identity_service_pb.js";
+import { createIdentityMetrics } from "./adapters/identity-metrics.ts";
 import { createPgIdentityStore } from "./adapters/pg-identity-store.ts";
 import { createRedisLoginRateLimiter } from "./adapters/redis-login-rate-limiter.ts";
 import { createIdentity } from "./domain/identity.ts";
@@ -40,6 +41,7 @@ export function createIdentityServer(options: IdentityServerOptions): GrpcServer
     rateLimiter: createRedisLoginRateLimiter({ redis: options.redis, logger: options.logger, ...options.loginLimits }),
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
     log: options.logger,
+    observer: createIdentityMetrics(),
   });
   const handlers = createIdentityHandlers({
     identity,

@@ -17,6 +17,12 @@ export interface SecurityLog {
   warn(details: object, message: string): void;
 }
 
+/** Counts what happens to sign-ins and refreshes (metrics); every method is optional. */
+export interface IdentityObserver {
+  loginAttempt?(outcome: "success" | "invalid_credentials" | "rate_limited"): void;
+  refreshReuse?(): void;
+}
+
 export interface IdentityOptions {
   store: IdentityStore;
   hasher: PasswordHasher;
@@ -25,6 +31,7 @@ export interface IdentityOptions {
   /** Lifetime of each refresh token; every refresh hands out a new one with a fresh lifetime. */
   refreshTokenTtlSeconds: number;
   log: SecurityLog;
+  observer?: IdentityObserver;
   now?: () => Date;
 }
 
@@ -42,6 +49,7 @@ export type Identity = ReturnType<typeof createIdentity>;
 export function createIdentity(options: IdentityOptions) {
   const { store, hasher, accessTokens, rateLimiter, log } = options;
   const now = options.now ?? (() => new Date());
+  const observer = options.observer ?? {};
 
   const nextRefreshToken = (): { token: string; stored: NewRefreshToken } => {
     const token = newRefreshToken();
@@ -54,6 +62,7 @@ export function createIdentity(options: IdentityOptions) {
   const limit = async (account: string, address: string | undefined) => {
     if (!(await rateLimiter.allowAttempt(account, address))) {
       log.warn({ address }, "login rate limit hit");
+      observer.loginAttempt?.("rate_limited");
       throw resourceExhausted("too many sign-in attempts; try again later");
     }
   };
@@ -78,12 +87,16 @@ export function createIdentity(options: IdentityOptions) {
       await limit(email, input.address);
       const user = await store.findUserByEmail(email);
       const ok = user ? await hasher.verify(input.password, user.passwordHash) : await hasher.verifyDummy(input.password);
-      if (!user || !ok) throw unauthenticated(INVALID_CREDENTIALS);
+      if (!user || !ok) {
+        observer.loginAttempt?.("invalid_credentials");
+        throw unauthenticated(INVALID_CREDENTIALS);
+      }
       if (hasher.needsRehash(user.passwordHash)) {
         await store.upgradePasswordHash(user.id, user.passwordHash, await hasher.hash(input.password));
       }
       const refresh = nextRefreshToken();
       await store.startFamily(user.id, refresh.stored);
+      observer.loginAttempt?.("success");
       return { user, session: await session(user, refresh) };
     },
 
@@ -95,6 +108,7 @@ export function createIdentity(options: IdentityOptions) {
       const result = await store.rotate(hashRefreshToken(refreshToken), next.stored);
       if (result.outcome === "reused") {
         log.warn({ userId: result.userId, familyId: result.familyId }, "refresh token reused: family revoked");
+        observer.refreshReuse?.();
         throw invalid();
       }
       if (result.outcome === "invalid") throw invalid();
