@@ -161,6 +161,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     async start() {
       await options.producer.connect();
       await consumer.connect();
+      // On a fresh broker, subscribing to a topic nobody has written yet fails
+      // (UNKNOWN_TOPIC_OR_PARTITION) instead of auto-creating it: create them first.
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({ topics: [...byTopic.keys()].map((topic) => ({ topic })), waitForLeaders: true });
+      } finally {
+        await admin.disconnect();
+      }
       await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         autoCommit: true,
