@@ -44,8 +44,8 @@ export interface PlaybackServer {
   stats: EdgeStats;
   /** Binds the HTTP edge; resolves with the bound port (useful with port 0). */
   listenHttp(host: string, port: number): Promise<number>;
-  /** Stops both servers. */
-  close(): Promise<void>;
+  /** Stops both servers, draining for up to graceMs. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Defaults matching config.ts, for tests. */
@@ -116,13 +116,14 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
       const address = http.address();
       return typeof address === "object" && address ? address.port : port;
     },
-    async close() {
+    async close(graceMs = 2000) {
+      // Stop accepting, let responses in flight finish, then cut keep-alive
+      // connections (an idle player connection would otherwise hold close for its timeout).
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
-      await Promise.all([
-        new Promise<void>((resolve) => http.close(() => resolve())),
-        grpc.shutdown(2000),
-      ]);
-      http.closeAllConnections();
+      const force = setTimeout(() => http.closeAllConnections(), graceMs);
+      await Promise.all([closed, grpc.shutdown(graceMs)]);
+      clearTimeout(force);
     },
   };
 }

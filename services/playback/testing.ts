@@ -176,7 +176,7 @@ export async function startTestEdge(options: { catalogAddress: string; cache?: P
     redis,
     tokens,
     async close() {
-      await server.close();
+      await server.close(200);
       await redis.close();
     },
   };
