@@ -13,6 +13,8 @@ export interface RedisLoginRateLimiterOptions {
   logger: Logger;
   /** Key prefix (tests use their own). */
   keyPrefix?: string;
+  /** Clock in ms (tests step it across window boundaries). */
+  now?: () => number;
 }
 
 // One round trip: count this attempt in the current fixed window, read the
@@ -53,7 +55,7 @@ export function createRedisLoginRateLimiter(options: RedisLoginRateLimiterOption
 
   return {
     async allowAttempt(account, address) {
-      const nowMs = Date.now();
+      const nowMs = (options.now ?? Date.now)();
       try {
         const checks = [estimate("account", account, options.perAccount, nowMs)];
         if (address) checks.push(estimate("address", address, options.perAddress, nowMs));
