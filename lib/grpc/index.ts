@@ -5,5 +5,5 @@ export { createServiceClient, forwardAuthorization } from "./client.ts";
 export type { ServiceClientOptions } from "./client.ts";
 export { toConnectError, toGrpcStatus } from "./status.ts";
 export { validateRequest } from "./validation.ts";
-export { grpcServiceDefinition } from "./service-definition.ts";
+export { encodeOnce, grpcServiceDefinition } from "./service-definition.ts";
 export { peerAddress, peerAddressKey } from "./peer.ts";

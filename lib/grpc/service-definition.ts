@@ -28,8 +28,23 @@ export function grpcMethodDefinition(method: DescMethod): MethodDefinition<unkno
   };
 }
 
+const preEncoded = new WeakMap<object, Buffer>();
+
+/**
+ * Encodes a response message once and remembers the bytes, so every later
+ * send of this same object skips re-encoding (for cached, shared responses,
+ * e.g. a hot read). The message must never be mutated afterwards.
+ */
+export function encodeOnce<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): MessageShape<Desc> {
+  const bytes = toBinary(schema, message);
+  preEncoded.set(message, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return message;
+}
+
 function serializer<Desc extends DescMessage>(schema: Desc) {
   return (value: unknown): Buffer => {
+    const cached = typeof value === "object" && value !== null ? preEncoded.get(value) : undefined;
+    if (cached) return cached;
     // Handlers may return init shapes; create() returns real messages untouched.
     const message = create(schema, value as MessageShape<Desc>);
     const bytes = toBinary(schema, message);

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { optionalCaller, requireCaller } from "../../../lib/auth/index.ts";
 import { invalidArgument, notFound, permissionDenied } from "../../../lib/errors.ts";
+import { encodeOnce } from "../../../lib/grpc/index.ts";
 import { GetVideoResponseSchema, type VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { readableVideo, requireOwner } from "../domain/access.ts";
 import { parseUpdateMask } from "../domain/field-mask.ts";
@@ -26,7 +27,8 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
     const epoch = deps.cacheEpoch.value;
     const video = await videos.get(id);
     if (!video) return undefined;
-    const entry = { video, response: create(GetVideoResponseSchema, { video: toVideo(video) }) };
+    // The response is shared by every caller allowed to see it: encode it once.
+    const entry = { video, response: encodeOnce(GetVideoResponseSchema, create(GetVideoResponseSchema, { video: toVideo(video) })) };
     if (deps.cacheEpoch.value === epoch) deps.videoCache.set(id, entry);
     return entry;
   };
