@@ -49,6 +49,8 @@ export const identityConfigSchema = z.object({
   IDENTITY_LOGIN_LIMIT_PER_ACCOUNT: positiveInt(5),
   IDENTITY_LOGIN_LIMIT_PER_ADDRESS: positiveInt(20),
   IDENTITY_LOGIN_WINDOW_SECONDS: positiveInt(60),
+  IDENTITY_REGISTER_LIMIT_PER_ADDRESS: positiveInt(10),
+  IDENTITY_REGISTER_WINDOW_SECONDS: positiveInt(3600),
   IDENTITY_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
   IDENTITY_SCRYPT_R: z.coerce.number().int().min(1).max(32).default(8),
   IDENTITY_SCRYPT_P: z.coerce.number().int().min(1).max(16).default(1),

@@ -20,6 +20,8 @@ export interface IdentityServerOptions {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   loginLimits: { perAccount: number; perAddress: number; windowMs: number; keyPrefix?: string };
+  /** Sign-ups allowed per client address per window (default: 10 per hour). */
+  registrationLimits?: { perAddress: number; windowMs: number; keyPrefix?: string };
   scrypt: ScryptParams;
   trustForwardedFor: boolean;
   /** Replaces the scrypt hasher built from `scrypt` (tests wrap the real one to observe it). */
@@ -39,6 +41,14 @@ export function createIdentityServer(options: IdentityServerOptions): GrpcServer
     hasher: options.hasher ?? createPasswordHasher(options.scrypt),
     accessTokens: issuer,
     rateLimiter: createRedisLoginRateLimiter({ redis: options.redis, logger: options.logger, ...options.loginLimits }),
+    registrationLimiter: createRedisLoginRateLimiter({
+      redis: options.redis,
+      logger: options.logger,
+      ...(options.registrationLimits ?? { perAddress: 10, windowMs: 3600_000 }),
+      // Per address only: one email can be tried once anyway (then it exists).
+      perAccount: Number.MAX_SAFE_INTEGER,
+      keyPrefix: options.registrationLimits?.keyPrefix ?? "identity:register",
+    }),
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
     log: options.logger,
     observer: createIdentityMetrics(),

@@ -170,6 +170,18 @@ describe("login rate limits", () => {
     expect(blocked.code).toBe(Code.ResourceExhausted);
   });
 
+  it("limits sign-ups per client address", async () => {
+    const limited = await harness.start({ registrationLimits: { perAddress: 2, windowMs: 3600_000, keyPrefix: `${harness.redisKeyPrefix}:reg` } });
+    const from = (address: string) => ({ headers: { "x-forwarded-for": address } });
+    await limited.client.register(newAccount("r1"), from("203.0.113.20"));
+    await limited.client.register(newAccount("r2"), from("203.0.113.20"));
+    const before = (await harness.pool.query("SELECT 1 FROM identity.users")).rowCount;
+    const blocked = await failure(limited.client.register(newAccount("r3"), from("203.0.113.20")));
+    expect(blocked.code).toBe(Code.ResourceExhausted);
+    expect((await harness.pool.query("SELECT 1 FROM identity.users")).rowCount).toBe(before);
+    await expect(limited.client.register(newAccount("r4"), from("203.0.113.21"))).resolves.toBeDefined();
+  });
+
   it("fails open, with a warning, when Redis is unreachable", async () => {
     const deadRedis = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     deadRedis.on("error", () => undefined);

@@ -73,6 +73,7 @@ export async function createIdentityHarness(): Promise<IdentityHarness> {
         accessTokenTtlSeconds: 300,
         refreshTokenTtlSeconds: 3600,
         loginLimits: { perAccount: 1000, perAddress: 1000, windowMs: 60_000, keyPrefix: redisKeyPrefix },
+        registrationLimits: { perAddress: 1000, windowMs: 60_000, keyPrefix: `${redisKeyPrefix}:register` },
         scrypt: TEST_SCRYPT,
         trustForwardedFor: true,
         ...overrides,

@@ -28,6 +28,8 @@ export interface IdentityOptions {
   hasher: PasswordHasher;
   accessTokens: AccessTokenIssuer;
   rateLimiter: LoginRateLimiter;
+  /** Limits sign-ups per client address (slows mass sign-ups and probing which emails have accounts). */
+  registrationLimiter?: LoginRateLimiter;
   /** Lifetime of each refresh token; every refresh hands out a new one with a fresh lifetime. */
   refreshTokenTtlSeconds: number;
   log: SecurityLog;
@@ -69,8 +71,12 @@ export function createIdentity(options: IdentityOptions) {
 
   return {
     /** Creates an account (email normalised; display name defaults to the handle) and signs it in. */
-    async register(input: { email: string; handle: string; password: string; displayName: string }): Promise<{ user: UserRecord; session: Session }> {
+    async register(input: { email: string; handle: string; password: string; displayName: string; address: string | undefined }): Promise<{ user: UserRecord; session: Session }> {
       const email = normaliseEmail(input.email);
+      if (options.registrationLimiter && !(await options.registrationLimiter.allowAttempt(email, input.address))) {
+        log.warn({ address: input.address }, "registration rate limit hit");
+        throw resourceExhausted("too many sign-ups from this address; try again later");
+      }
       const passwordHash = await hasher.hash(input.password);
       const refresh = nextRefreshToken();
       const user = await store.createUser({ email, handle: input.handle, displayName: input.displayName.trim() || input.handle, passwordHash }, refresh.stored);

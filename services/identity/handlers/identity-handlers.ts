@@ -31,12 +31,13 @@ export function createIdentityHandlers(options: IdentityHandlersOptions): Servic
   };
 
   return {
-    async register(request) {
+    async register(request, context) {
       const { user, session } = await identity.register({
         email: request.email,
         handle: request.handle,
         password: request.password,
         displayName: request.displayName,
+        address: clientAddress(context),
       });
       return { user: toUser(user, true), session: toSession(session) };
     },
