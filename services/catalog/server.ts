@@ -16,6 +16,7 @@ import { createVideoStore } from "./adapters/video-store.ts";
 import { createTtlCache } from "./domain/video-cache.ts";
 import { createChannelHandlers } from "./handlers/channel-handlers.ts";
 import type { CachedVideo, CatalogDeps } from "./handlers/deps.ts";
+import { installGetVideoFastPath } from "./handlers/get-video-fast-path.ts";
 import { createPlaylistHandlers } from "./handlers/playlist-handlers.ts";
 import { createSearchHandlers } from "./handlers/search-handlers.ts";
 import { createVideoHandlers } from "./handlers/video-handlers.ts";
@@ -42,6 +43,8 @@ export interface CatalogServerOptions {
   cacheMaxEntries?: number;
   /** WatchVideo re-reads at least this often, notification or not (default 10 s). */
   watchPollMs?: number;
+  /** Serve GetVideo through the lean grpc-js handler (default true; false uses the generic adapter). */
+  fastGetVideo?: boolean;
 }
 
 /**
@@ -87,6 +90,8 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
       return true;
     },
   });
+
+  if (options.fastGetVideo ?? true) installGetVideoFastPath(grpc.server, deps);
 
   let feedStarted = false;
   return {

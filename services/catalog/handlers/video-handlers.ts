@@ -16,22 +16,25 @@ import type { CachedVideo, CatalogDeps } from "./deps.ts";
 
 const UPDATABLE = ["title", "description", "tags", "language"] as const;
 
+/** A video through the GetVideo cache; entries carry the response, encoded once. */
+export async function loadCachedVideo(deps: CatalogDeps, id: string): Promise<CachedVideo | undefined> {
+  const hit = deps.videoCache.get(id);
+  if (hit) return hit;
+  const epoch = deps.cacheEpoch.value;
+  const video = await deps.videos.get(id);
+  if (!video) return undefined;
+  // The response is shared by every caller allowed to see it: encode it once.
+  const entry = { video, response: encodeOnce(GetVideoResponseSchema, create(GetVideoResponseSchema, { video: toVideo(video) })) };
+  // A write that raced this read bumped the epoch: then do not cache what may be stale.
+  if (deps.cacheEpoch.value === epoch) deps.videoCache.set(id, entry);
+  return entry;
+}
+
 /** VideoService: metadata, status, visibility, live status streams and view counts. */
 export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<typeof VideoService>> {
   const { channels, videos, verifier } = deps;
 
-  /** The video through the cache (entries carry the encoded-ready response). */
-  const load = async (id: string): Promise<CachedVideo | undefined> => {
-    const hit = deps.videoCache.get(id);
-    if (hit) return hit;
-    const epoch = deps.cacheEpoch.value;
-    const video = await videos.get(id);
-    if (!video) return undefined;
-    // The response is shared by every caller allowed to see it: encode it once.
-    const entry = { video, response: encodeOnce(GetVideoResponseSchema, create(GetVideoResponseSchema, { video: toVideo(video) })) };
-    if (deps.cacheEpoch.value === epoch) deps.videoCache.set(id, entry);
-    return entry;
-  };
+  const load = (id: string) => loadCachedVideo(deps, id);
 
   /** The video for a change by the caller: NOT_FOUND when gone, PERMISSION_DENIED when not theirs. */
   const ownVideo = async (id: string, context: HandlerContext): Promise<VideoRecord> => {
