@@ -72,31 +72,51 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
       };
     } catch (err) {
       options.onLookupError?.(err);
-      state = { open: false, complete: false, deleted: false, expiresAtMs: now() + options.errorTtlMs };
+      // Stale-if-error: a known answer outlives a catalog outage; an unknown video opens only with a token.
+      const previous = states.get(videoId);
+      state = previous
+        ? { ...previous, expiresAtMs: now() + options.errorTtlMs }
+        : { open: false, complete: false, deleted: false, expiresAtMs: now() + options.errorTtlMs };
     }
     // An event arrived meanwhile: it is newer than this answer.
     if ((epochs.get(videoId) ?? 0) !== epoch) return states.get(videoId) ?? state;
     return store(videoId, state);
   };
 
-  const cached = (videoId: string): VideoState | undefined => {
-    const state = states.get(videoId);
-    return state && state.expiresAtMs > now() ? state : undefined;
+  const bump = (videoId: string) => epochs.set(videoId, (epochs.get(videoId) ?? 0) + 1);
+
+  const refresh = (videoId: string): Promise<VideoState> => {
+    let pending = lookups.get(videoId);
+    if (!pending) {
+      pending = lookup(videoId).finally(() => lookups.delete(videoId));
+      lookups.set(videoId, pending);
+    }
+    return pending;
   };
 
-  const bump = (videoId: string) => epochs.set(videoId, (epochs.get(videoId) ?? 0) + 1);
+  /**
+   * Stale-while-revalidate: an answer up to one more TTL past its expiry is
+   * still used while a refresh runs in the background, so requests for a
+   * watched video never wait on the catalog.
+   */
+  const cached = (videoId: string): VideoState | undefined => {
+    const state = states.get(videoId);
+    if (state === undefined) return undefined;
+    const at = now();
+    if (state.expiresAtMs > at) return state;
+    if (!state.deleted && state.expiresAtMs + options.ttlMs > at) {
+      void refresh(videoId);
+      return state;
+    }
+    return undefined;
+  };
 
   return {
     cached,
     resolve(videoId) {
       const state = cached(videoId);
       if (state) return Promise.resolve(state);
-      let pending = lookups.get(videoId);
-      if (!pending) {
-        pending = lookup(videoId).finally(() => lookups.delete(videoId));
-        lookups.set(videoId, pending);
-      }
-      return pending;
+      return refresh(videoId);
     },
     decide(state, videoId, token) {
       let decision: AccessDecision;

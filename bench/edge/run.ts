@@ -1,0 +1,318 @@
+/**
+ * Edge benchmark (./dev.sh bench edge). In one run, on loopback, with wrk:
+ *   node   — a bare node:http server writing the same bytes from memory
+ *   nginx  — Debian's nginx serving the same files from disk (own config, child process)
+ *   edge   — the playback edge with a hot memory cache
+ *   redis  — the edge with the memory tier off (every hit from Redis)
+ * for a ~1.3 MB segment, a ~400 KB segment and a media playlist; repeats are
+ * interleaved and medians reported. Then 200 concurrent requests for a cold
+ * segment, counting MinIO reads. The last line is one JSON object.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { startBenchDirectory } from "./directory.ts";
+import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
+import { stackEnv } from "../../lib/testing/index.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const DURATION_S = Number(process.env["BENCH_DURATION_S"] ?? 5);
+const REPEATS = Number(process.env["BENCH_REPEATS"] ?? 3);
+const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 50);
+const children: ChildProcess[] = [];
+const log = (message: string) => console.log(`[bench edge] ${message}`);
+
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  child.on("exit", (code, signal) => {
+    if (code && code !== 0) log(`${name} exited with ${code ?? signal}: ${stderr}`);
+  });
+  children.push(child);
+  return child;
+}
+
+interface WrkResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Socket errors (wrk counts a response slower than 2 s as a timeout). */
+  errors: number;
+  non2xx: number;
+}
+
+function toMs(value: string): number {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
+  if (!match) return NaN;
+  const amount = Number(match[1]);
+  return match[2] === "us" ? amount / 1000 : match[2] === "ms" ? amount : match[2] === "s" ? amount * 1000 : amount * 60_000;
+}
+
+function wrk(url: string): WrkResult {
+  const out = execFileSync("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", url], { encoding: "utf8" });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "");
+  const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0;
+  return { rps, p50Ms: p50, p99Ms: p99, errors, non2xx };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+
+async function stats(baseUrl: string): Promise<Record<string, number>> {
+  return (await (await fetch(`${baseUrl}/metrics.json`)).json()) as Record<string, number>;
+}
+
+/** Fires n requests at once over n connections; returns their statuses. */
+async function burst(url: string, n: number): Promise<number[]> {
+  const agent = new Agent({ keepAlive: false, maxSockets: n });
+  const statuses = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const req = request(url, { agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          });
+          req.on("error", reject);
+          req.end();
+        }),
+    ),
+  );
+  agent.destroy();
+  return statuses;
+}
+
+async function main() {
+  const env = stackEnv();
+  execFileSync("bash", [join(ROOT, "scripts/stack/install-tool.sh"), "nginx"], { stdio: "inherit" });
+  execFileSync("bash", [join(ROOT, "scripts/stack/install-tool.sh"), "wrk"], { stdio: "inherit" });
+
+  // The files: the same bytes on disk (nginx), in memory (node) and in MinIO (edge).
+  const work = mkdtempSync(join(tmpdir(), "xtream-bench-edge-"));
+  const www = join(work, "www");
+  const videoId = randomUUID();
+  const files = {
+    big: { rel: "720p/seg_00000.ts", body: randomBytes(1_300_000) },
+    small: { rel: "720p/seg_00001.ts", body: randomBytes(400_000) },
+    playlist: { rel: "720p/index.m3u8", body: Buffer.from(mediaPlaylist(120)) },
+  };
+  const minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
+  await ensureBucket(minio, env.minioMediaBucket);
+  for (const file of Object.values(files)) {
+    const path = join(www, "v", videoId, file.rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.body);
+    await minio.putObject(env.minioMediaBucket, `videos/${videoId}/${file.rel}`, file.body);
+  }
+  const coldVideo = randomUUID();
+  await minio.putObject(env.minioMediaBucket, `videos/${coldVideo}/720p/seg_00000.ts`, files.big.body);
+  log(`files: ${files.big.body.length} B, ${files.small.body.length} B segments and a ${files.playlist.body.length} B playlist (video ${videoId})`);
+
+  // A VideoService peer saying these videos are public (the real catalog does not know them).
+  const directory = await startBenchDirectory([videoId, coldVideo]);
+
+  const [nodePort, nginxPort, edgePort, edgeGrpc, redisPort, redisGrpc] = await Promise.all(Array.from({ length: 6 }, freePort));
+  start("node", process.execPath, [join(ROOT, "bench/edge/node-baseline.ts"), String(nodePort), www]);
+
+  mkdirSync(join(work, "nginx-tmp"), { recursive: true });
+  const nginxConf = join(work, "nginx.conf");
+  writeFileSync(nginxConf, nginxConfig(work, www, nginxPort as number));
+  start("nginx", "nginx", ["-c", nginxConf, "-p", work]);
+
+  const edgeEnv = (httpPort: number, grpcPort: number, memoryBytes: number): NodeJS.ProcessEnv => ({
+    ...process.env,
+    PLAYBACK_HTTP_PORT: String(httpPort),
+    PLAYBACK_GRPC_PORT: String(grpcPort),
+    CATALOG_ADDR: directory.address,
+    PLAYBACK_PURGE_EVENTS: "false",
+    PLAYBACK_MEMORY_CACHE_BYTES: String(memoryBytes),
+    LOG_LEVEL: "warn",
+  });
+  const edgeArgs = ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", "services/playback/main.ts"];
+  start("edge", process.execPath, edgeArgs, edgeEnv(edgePort as number, edgeGrpc as number, 256 * 1024 * 1024));
+  start("edge-redis", process.execPath, edgeArgs, edgeEnv(redisPort as number, redisGrpc as number, 0));
+
+  const servers = {
+    node: `http://127.0.0.1:${nodePort}`,
+    nginx: `http://127.0.0.1:${nginxPort}`,
+    edge: `http://127.0.0.1:${edgePort}`,
+    redis: `http://127.0.0.1:${redisPort}`,
+  };
+  await Promise.all(Object.values(servers).map((base) => waitFor(`${base}/v/${videoId}/${files.playlist.rel}`)));
+  // Warm both edges (the Redis write after a miss is asynchronous).
+  for (const base of [servers.edge, servers.redis]) {
+    for (const file of Object.values(files)) await (await fetch(`${base}/v/${videoId}/${file.rel}`)).arrayBuffer();
+  }
+  await sleep(300);
+  for (const [name, base] of Object.entries(servers)) {
+    for (const file of Object.values(files)) {
+      const response = await fetch(`${base}/v/${videoId}/${file.rel}`, { headers: { "accept-encoding": "identity" } });
+      const body = Buffer.from(await response.arrayBuffer());
+      if (response.status !== 200 || !body.equals(file.body)) throw new Error(`${name} does not serve ${file.rel} correctly (${response.status})`);
+    }
+  }
+  log(`load average ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${cpus().length} cores (other work on the machine skews absolute numbers; ratios are from interleaved runs)`);
+  log(`servers up: ${JSON.stringify(servers)}; wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, ${REPEATS} interleaved repeats`);
+
+  const results: Record<string, Record<string, WrkResult[]>> = {};
+  for (let repeat = 1; repeat <= REPEATS; repeat++) {
+    for (const [fileName, file] of Object.entries(files)) {
+      for (const [serverName, base] of Object.entries(servers)) {
+        const result = wrk(`${base}/v/${videoId}/${file.rel}`);
+        ((results[fileName] ??= {})[serverName] ??= []).push(result);
+        log(`#${repeat} ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  socket errors ${result.errors}` : ""}${result.non2xx ? `  NON-2XX ${result.non2xx}` : ""}`);
+      }
+    }
+  }
+
+  const summary: Record<string, Record<string, { rps: number; p50_ms: number; p99_ms: number; errors: number; non2xx: number }>> = {};
+  for (const [fileName, byServer] of Object.entries(results)) {
+    for (const [serverName, runs] of Object.entries(byServer)) {
+      (summary[fileName] ??= {})[serverName] = {
+        rps: round(median(runs.map((run) => run.rps)), 1),
+        p50_ms: round(median(runs.map((run) => run.p50Ms))),
+        p99_ms: round(median(runs.map((run) => run.p99Ms))),
+        errors: runs.reduce((sum, run) => sum + run.errors, 0),
+        non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+      };
+    }
+  }
+  const ratio = (fileName: string, a: string, b: string) => round((summary[fileName]?.[a]?.rps ?? NaN) / (summary[fileName]?.[b]?.rps ?? NaN));
+  console.log("\nmedians (requests/s, p50, p99) and ratios:");
+  for (const [fileName, byServer] of Object.entries(summary)) {
+    for (const [serverName, row] of Object.entries(byServer)) {
+      console.log(`  ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${row.p50_ms} ms  p99 ${row.p99_ms} ms`);
+    }
+    console.log(`  ${fileName.padEnd(8)} edge/node ${ratio(fileName, "edge", "node")}  edge/nginx ${ratio(fileName, "edge", "nginx")}  redis/node ${ratio(fileName, "redis", "node")}  node/nginx ${ratio(fileName, "node", "nginx")}`);
+  }
+
+  // Cold: 200 concurrent requests for a segment no tier holds.
+  const before = await stats(servers.edge);
+  const statuses = await burst(`${servers.edge}/v/${coldVideo}/720p/seg_00000.ts`, 200);
+  const after = await stats(servers.edge);
+  const coldReads = (after["originReads"] ?? 0) - (before["originReads"] ?? 0);
+  const coalesced = (after["coalesced"] ?? 0) - (before["coalesced"] ?? 0);
+  const failed = statuses.filter((status) => status !== 200).length;
+  log(`cold segment: 200 concurrent requests → ${coldReads} MinIO read(s), ${coalesced} coalesced, ${failed} failed`);
+
+  for (const child of children) child.kill("SIGTERM");
+  await directory.close();
+  rmSync(work, { recursive: true, force: true });
+  await minio.removeObjects(env.minioMediaBucket, [
+    ...Object.values(files).map((file) => `videos/${videoId}/${file.rel}`),
+    `videos/${coldVideo}/720p/seg_00000.ts`,
+  ]);
+
+  const big = summary["big"];
+  console.log(
+    JSON.stringify({
+      ratio_vs_node: ratio("big", "edge", "node"),
+      ratio_vs_nginx: ratio("big", "edge", "nginx"),
+      redis_ratio_vs_node: ratio("big", "redis", "node"),
+      p99_ms: big?.["edge"]?.p99_ms,
+      cold_origin_reads: coldReads,
+      cold_coalesced: coalesced,
+      cold_failed: failed,
+      small_ratio_vs_node: ratio("small", "edge", "node"),
+      small_ratio_vs_nginx: ratio("small", "edge", "nginx"),
+      playlist_ratio_vs_node: ratio("playlist", "edge", "node"),
+      playlist_ratio_vs_nginx: ratio("playlist", "edge", "nginx"),
+      node_vs_nginx_big: ratio("big", "node", "nginx"),
+      rps: Object.fromEntries(Object.entries(summary).map(([file, byServer]) => [file, Object.fromEntries(Object.entries(byServer).map(([server, row]) => [server, row.rps]))])),
+      non_2xx: Object.values(summary).reduce((sum, byServer) => sum + Object.values(byServer).reduce((inner, row) => inner + row.non2xx, 0), 0),
+      load_average_1m: round(loadavg()[0] ?? 0, 2),
+      duration_s: DURATION_S,
+      repeats: REPEATS,
+      connections: CONNECTIONS,
+    }),
+  );
+  process.exit(0);
+}
+
+function mediaPlaylist(segments: number): string {
+  const lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD"];
+  for (let index = 0; index < segments; index++) lines.push("#EXTINF:2.000000,", `seg_${String(index).padStart(5, "0")}.ts`);
+  lines.push("#EXT-X-ENDLIST");
+  return `${lines.join("\n")}\n`;
+}
+
+function nginxConfig(work: string, www: string, port: number): string {
+  const tmp = join(work, "nginx-tmp");
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${join(work, "nginx.pid")};
+error_log ${join(work, "nginx-error.log")} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path ${tmp}/body;
+  proxy_temp_path ${tmp}/proxy;
+  fastcgi_temp_path ${tmp}/fastcgi;
+  uwsgi_temp_path ${tmp}/uwsgi;
+  scgi_temp_path ${tmp}/scgi;
+  types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; }
+  server {
+    listen 127.0.0.1:${port};
+    root ${www};
+    location / { add_header Cache-Control "public, max-age=31536000, immutable"; }
+  }
+}
+`;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
