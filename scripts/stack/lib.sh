@@ -35,6 +35,13 @@ running_pid() {
   [[ -f "$f" ]] || return 1
   pid="$(cat "$f")"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # A process that started after the pid file was written is a reused pid
+  # (e.g. after a reboot), not ours.
+  local age started
+  age="$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')"
+  [[ -n "$age" ]] || return 1
+  started=$(($(date +%s) - age))
+  ((started <= $(stat -c %Y "$f") + 5)) || return 1
   echo "$pid"
 }
 
