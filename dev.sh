@@ -119,8 +119,8 @@ cmd_test() {
 stop_started() {
   local record="$1" c
   [[ -f "$record" ]] || return 0
-  # Reverse order of start.
-  for c in $(tac "$record"); do bash "$STACK/$c.sh" stop >/dev/null || true; done
+  # Reverse order of start; quiet (into a log) so the output ends with vitest's summary.
+  for c in $(tac "$record"); do bash "$STACK/$c.sh" stop >>"$LOG_DIR/dev-test-stop.log" 2>&1 || true; done
   rm -f "$record"
 }
 
