@@ -8,7 +8,7 @@ export interface WritePartsOptions {
   concurrency: number;
   /** More bytes than this is refused (the declared size). */
   maxBytes: number;
-  /** Stores one part. */
+  /** Stores one part. `data` is reused for a later part once the returned promise settles. */
   put(partNumber: number, data: Uint8Array): Promise<StoredPart>;
 }
 
@@ -16,25 +16,37 @@ export interface WritePartsOptions {
  * Cuts a stream of chunks (of any sizes) into fixed-size parts and stores them
  * with bounded concurrency, so memory stays flat however large the stream is:
  * while `concurrency` parts are in flight, the stream is not read further (and
- * gRPC flow control holds the sender back). Throws when the stream carries
- * more than maxBytes, or when storing a part fails.
+ * gRPC flow control holds the sender back). Chunks are copied into at most
+ * concurrency + 1 part buffers, allocated once and reused, so a large upload
+ * does not churn the allocator. Throws when the stream carries more than
+ * maxBytes, or when storing a part fails.
  */
 export async function writeParts(chunks: AsyncIterable<Uint8Array>, options: WritePartsOptions): Promise<{ parts: StoredPart[]; totalBytes: number }> {
+  const bufferSize = Math.max(1, Math.min(options.partSize, options.maxBytes));
   const parts: StoredPart[] = [];
   const inFlight = new Set<Promise<void>>();
+  const free: Buffer[] = [];
   let failure: { error: unknown } | undefined;
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
+  let current: Buffer | undefined;
+  let filled = 0;
   let totalBytes = 0;
   let nextPart = 1;
 
-  const dispatch = async (data: Uint8Array) => {
+  const acquire = (): Buffer => free.pop() ?? Buffer.allocUnsafe(bufferSize);
+
+  const dispatch = async () => {
+    const buffer = current;
+    if (!buffer || filled === 0) return;
+    const data = buffer.subarray(0, filled);
+    current = undefined;
+    filled = 0;
     while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
     if (failure) throw failure.error;
     const partNumber = nextPart++;
     const task: Promise<void> = options.put(partNumber, data).then(
       (part) => {
         parts.push(part);
+        free.push(buffer);
         inFlight.delete(task);
       },
       (error: unknown) => {
@@ -45,27 +57,22 @@ export async function writeParts(chunks: AsyncIterable<Uint8Array>, options: Wri
     inFlight.add(task);
   };
 
-  const takePart = (size: number): Uint8Array => {
-    const joined = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending);
-    const part = joined.subarray(0, size);
-    const rest = joined.subarray(size);
-    // Copy the remainder so the part's buffer is not kept alive by it.
-    pending = rest.byteLength > 0 ? [Buffer.from(rest)] : [];
-    pendingBytes = rest.byteLength;
-    return part;
-  };
-
   try {
     for await (const chunk of chunks) {
       if (failure) throw failure.error;
       totalBytes += chunk.byteLength;
       if (totalBytes > options.maxBytes) throw outOfRange(`the stream carries more bytes than the declared size of ${options.maxBytes} bytes`);
-      if (chunk.byteLength === 0) continue;
-      pending.push(chunk);
-      pendingBytes += chunk.byteLength;
-      while (pendingBytes >= options.partSize) await dispatch(takePart(options.partSize));
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        current ??= acquire();
+        const take = Math.min(chunk.byteLength - offset, options.partSize - filled);
+        current.set(chunk.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === options.partSize) await dispatch();
+      }
     }
-    if (pendingBytes > 0) await dispatch(takePart(pendingBytes));
+    await dispatch();
   } finally {
     await Promise.all(inFlight);
   }
