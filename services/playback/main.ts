@@ -48,14 +48,24 @@ runService({
           logger,
         })
       : undefined;
-    // Purging matters, but Kafka being down must not keep the edge from serving.
-    purge?.start().catch((err: unknown) => logger.error({ err }, "purge consumer failed to start"));
+    // Purging matters, but Kafka being down (or a topic not created yet) must
+    // not keep the edge from serving: keep trying to start in the background.
+    let stopping = false;
+    const startPurge = (attempt: number): void => {
+      purge?.start().catch((err: unknown) => {
+        if (stopping) return;
+        logger.error({ err, attempt }, "purge consumer failed to start; retrying");
+        setTimeout(() => startPurge(attempt + 1), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5))).unref();
+      });
+    };
+    startPurge(1);
 
     const grpcPort = await server.grpc.listen(config.PLAYBACK_HOST, config.PLAYBACK_GRPC_PORT);
     const httpPort = await server.listenHttp(config.PLAYBACK_HOST, config.PLAYBACK_HTTP_PORT);
     logger.info({ grpcPort, httpPort }, "playback listening");
     return {
       async stop() {
+        stopping = true;
         await server.close();
         await purge?.stop().catch(() => undefined);
         await purge?.stopProducer().catch(() => undefined);

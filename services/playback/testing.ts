@@ -158,7 +158,7 @@ export async function startTestEdge(options: { catalogAddress: string; cache?: P
   const server = createPlaybackServer({
     logger,
     stats,
-    catalog: createCatalogVideos({ address: options.catalogAddress, timeoutMs: 1000 }),
+    catalog: createCatalogVideos({ address: options.catalogAddress, timeoutMs: 5000 }),
     origin,
     shared: redis,
     tokens,
