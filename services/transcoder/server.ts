@@ -7,6 +7,7 @@ import { createGrpcServer, type GrpcServer } from "../../lib/grpc/index.ts";
 import { createEventConsumer, topics as platformTopics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
+import type { VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import type { EncodeSettings, FfmpegPaths } from "./adapters/ffmpeg.ts";
 import { createMediaStore } from "./adapters/media-store.ts";
 import { createVideoUploadedHandler, type TranscoderTopics } from "./handlers/video-uploaded.ts";
@@ -32,6 +33,10 @@ export interface TranscoderOptions {
   /** Jobs run at once by this process (one partition each). */
   concurrency?: number;
   onJob?: (videoId: string, phase: "start" | "done" | "error") => void;
+  /** Take only the events this accepts; others are skipped (tests that share the platform's topics). */
+  accept?: (event: VideoUploaded) => boolean;
+  /** Where a new group starts reading (default: the beginning). */
+  fromBeginning?: boolean;
 }
 
 /** A built transcoder. */
@@ -70,6 +75,7 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
     timeoutMs: options.timeoutMs ?? 30 * 60_000,
     backoffMs: options.backoffMs ?? 2000,
     ...(options.onJob ? { onJob: options.onJob } : {}),
+    ...(options.accept ? { accept: options.accept } : {}),
   });
   const consumer = createEventConsumer({
     brokers: options.brokers,
@@ -79,6 +85,7 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
     logger: options.logger,
     producer: options.producer,
     concurrency: options.concurrency ?? 1,
+    ...(options.fromBeginning !== undefined ? { fromBeginning: options.fromBeginning } : {}),
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
   let consuming = false;

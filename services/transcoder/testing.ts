@@ -6,11 +6,13 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
+import { expect } from "vitest";
+import type { VideoTranscoded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import type { MinioClient } from "../../lib/storage/minio.ts";
 import type { Topic } from "../../lib/kafka/index.ts";
 import { parseMediaPlaylist } from "./domain/hls.ts";
@@ -24,6 +26,8 @@ export interface ClipOptions {
   fps?: number;
   /** Display rotation written into the container (degrees). */
   rotate?: number;
+  /** A video bitrate such as "20M", to make a larger file. */
+  bitrate?: string;
 }
 
 /** Makes a small H.264 (+AAC) mp4 with ffmpeg's test sources. */
@@ -31,6 +35,7 @@ export function makeClip(ffmpeg: string, file: string, clip: ClipOptions): void 
   const args = ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", `testsrc2=size=${clip.width}x${clip.height}:rate=${clip.fps ?? 25}`];
   if (clip.audio) args.push("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000");
   args.push("-t", String(clip.seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
+  if (clip.bitrate) args.push("-b:v", clip.bitrate, "-minrate", clip.bitrate, "-maxrate", clip.bitrate, "-bufsize", clip.bitrate);
   if (clip.audio) args.push("-c:a", "aac", "-b:a", "64k");
   const encoded = clip.rotate ? `${file}.plain.mp4` : file;
   args.push(encoded);
@@ -168,4 +173,72 @@ export function probeRung(ffprobe: string, playlist: string, playlistText: strin
 export function decodeRung(ffmpeg: string, playlist: string): void {
   const result = spawnSync(ffmpeg, ["-v", "error", "-xerror", "-i", playlist, "-f", "null", "-"], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`ffmpeg could not decode ${playlist}: ${result.stderr}`);
+}
+
+/** What a transcoded video should look like. */
+export interface ExpectedLadder {
+  rungs: Record<string, [number, number]>;
+  duration: number;
+  audio: boolean;
+}
+
+/** Where verifyLadder looks. */
+export interface VerifyContext {
+  minio: MinioClient;
+  bucket: string;
+  ffmpeg: string;
+  ffprobe: string;
+  /** A scratch folder; the HLS tree is downloaded under it. */
+  dir: string;
+}
+
+/**
+ * Checks a transcoded video end to end: the event's renditions and keys, the
+ * images, the master playlist's BANDWIDTH/RESOLUTION/CODECS, and every rung
+ * downloaded from MinIO and ffprobed (size, H.264 yuv420p, audio only when
+ * the source has it, duration, 2–4 s segments, the same boundaries in every
+ * rung), then decoded end to end.
+ */
+export async function verifyLadder(ctx: VerifyContext, done: VideoTranscoded, expected: ExpectedLadder): Promise<void> {
+  const videoId = done.videoId;
+  expect(Number(done.duration?.seconds ?? 0n) + (done.duration?.nanos ?? 0) / 1e9).toBeCloseTo(expected.duration, 0);
+  expect(done.renditions.map((rendition) => rendition.name).sort()).toEqual(Object.keys(expected.rungs).sort());
+  expect(done.masterPlaylistKey).toBe(`videos/${videoId}/master.m3u8`);
+
+  const local = join(ctx.dir, videoId);
+  const keys = await downloadVideo(ctx.minio, ctx.bucket, videoId, local);
+  for (const key of [done.posterKey, done.storyboardSpriteKey, done.storyboardVttKey, ...done.thumbnailKeys]) expect(keys).toContain(key);
+  expect(done.thumbnailKeys.length).toBeGreaterThan(0);
+  const vtt = await readFile(join(local, "storyboard.vtt"), "utf8");
+  expect(vtt).toMatch(/^WEBVTT/);
+  expect(vtt).toMatch(/storyboard\.jpg#xywh=0,0,160,\d+/);
+
+  const master = await readFile(join(local, "master.m3u8"), "utf8");
+  const variants = parseMaster(master);
+  expect(variants.map((variant) => variant.uri).sort()).toEqual(Object.keys(expected.rungs).map((name) => `${name}/index.m3u8`).sort());
+  const boundaries: number[][] = [];
+  for (const variant of variants) {
+    const name = variant.uri.split("/")[0] ?? "";
+    const [width, height] = expected.rungs[name] ?? [0, 0];
+    expect(variant.attributes).toMatch(/BANDWIDTH=\d+/);
+    expect(variant.attributes).toContain(`RESOLUTION=${width}x${height}`);
+    expect(variant.attributes).toMatch(expected.audio ? /CODECS="avc1\.6400[0-9a-f]{2},mp4a\.40\.2"/ : /CODECS="avc1\.6400[0-9a-f]{2}"/);
+    const playlistFile = join(local, variant.uri);
+    const playlistText = await readFile(playlistFile, "utf8");
+    expect(playlistText).toContain("#EXT-X-ENDLIST");
+    expect(playlistText).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+    const rung = probeRung(ctx.ffprobe, playlistFile, playlistText);
+    expect([rung.width, rung.height]).toEqual([width, height]);
+    expect(rung.videoCodec).toBe("h264");
+    expect(rung.pixFmt).toBe("yuv420p");
+    expect(rung.hasAudio).toBe(expected.audio);
+    expect(rung.duration).toBeGreaterThan(expected.duration - 0.5);
+    expect(rung.duration).toBeLessThan(expected.duration + 0.5);
+    for (const seconds of rung.segmentDurations.slice(0, -1)) expect(seconds).toBeGreaterThanOrEqual(1.9);
+    for (const seconds of rung.segmentDurations) expect(seconds).toBeLessThanOrEqual(4.1);
+    decodeRung(ctx.ffmpeg, playlistFile);
+    boundaries.push(rung.segmentDurations);
+  }
+  // Keyframes aligned across rungs: the same segment boundaries everywhere.
+  for (const other of boundaries.slice(1)) expect(other).toEqual(boundaries[0]);
 }

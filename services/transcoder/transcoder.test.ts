@@ -13,7 +13,7 @@ import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/sto
 import { stackEnv } from "../../lib/testing/index.ts";
 import { TRANSIENT_FAILURE_REASON } from "./handlers/video-uploaded.ts";
 import { createTranscoder, type Transcoder } from "./server.ts";
-import { collectEvents, decodeRung, downloadVideo, makeClip, parseMaster, probeRung, testTopicPrefix, type ClipOptions, type EventCollector } from "./testing.ts";
+import { collectEvents, downloadVideo, makeClip, testTopicPrefix, verifyLadder, type ClipOptions, type EventCollector, type ExpectedLadder } from "./testing.ts";
 
 const env = stackEnv();
 let dir: string;
@@ -115,55 +115,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Expected {
-  rungs: Record<string, [number, number]>;
-  duration: number;
-  audio: boolean;
-}
-
-async function expectLadder(videoId: string, expected: Expected): Promise<void> {
+async function expectLadder(videoId: string, expected: ExpectedLadder): Promise<void> {
   const done = await events.waitFor(transcoder.topics.videoTranscoded, videoId, 150_000);
-  expect(Number(done.duration?.seconds ?? 0n) + (done.duration?.nanos ?? 0) / 1e9).toBeCloseTo(expected.duration, 0);
-  expect(done.renditions.map((rendition) => rendition.name).sort()).toEqual(Object.keys(expected.rungs).sort());
-  expect(done.masterPlaylistKey).toBe(`videos/${videoId}/master.m3u8`);
-
-  const local = join(dir, "media", videoId);
-  const keys = await downloadVideo(minio, env.minioMediaBucket, videoId, local);
-  for (const key of [done.posterKey, done.storyboardSpriteKey, done.storyboardVttKey, ...done.thumbnailKeys]) expect(keys).toContain(key);
-  expect(done.thumbnailKeys.length).toBeGreaterThan(0);
-  const vtt = await readFile(join(local, "storyboard.vtt"), "utf8");
-  expect(vtt).toMatch(/^WEBVTT/);
-  expect(vtt).toMatch(/storyboard\.jpg#xywh=0,0,160,\d+/);
-
-  const master = await readFile(join(local, "master.m3u8"), "utf8");
-  const variants = parseMaster(master);
-  expect(variants.map((variant) => variant.uri).sort()).toEqual(Object.keys(expected.rungs).map((name) => `${name}/index.m3u8`).sort());
-  const boundaries: number[][] = [];
-  for (const variant of variants) {
-    const name = variant.uri.split("/")[0] ?? "";
-    const [width, height] = expected.rungs[name] ?? [0, 0];
-    expect(variant.attributes).toMatch(/BANDWIDTH=\d+/);
-    expect(variant.attributes).toContain(`RESOLUTION=${width}x${height}`);
-    expect(variant.attributes).toMatch(expected.audio ? /CODECS="avc1\.6400[0-9a-f]{2},mp4a\.40\.2"/ : /CODECS="avc1\.6400[0-9a-f]{2}"/);
-    const playlistFile = join(local, variant.uri);
-    const playlistText = await readFile(playlistFile, "utf8");
-    expect(playlistText).toContain("#EXT-X-ENDLIST");
-    expect(playlistText).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
-    const rung = probeRung(env.ffprobePath, playlistFile, playlistText);
-    expect([rung.width, rung.height]).toEqual([width, height]);
-    expect(rung.videoCodec).toBe("h264");
-    expect(rung.pixFmt).toBe("yuv420p");
-    expect(rung.hasAudio).toBe(expected.audio);
-    expect(rung.duration).toBeGreaterThan(expected.duration - 0.5);
-    expect(rung.duration).toBeLessThan(expected.duration + 0.5);
-    for (const seconds of rung.segmentDurations.slice(0, -1)) expect(seconds).toBeGreaterThanOrEqual(1.9);
-    for (const seconds of rung.segmentDurations) expect(seconds).toBeLessThanOrEqual(4.1);
-    decodeRung(env.ffmpegPath, playlistFile);
-    boundaries.push(rung.segmentDurations);
-  }
-  // Keyframes aligned across rungs: the same segment boundaries everywhere.
-  for (const other of boundaries.slice(1)) expect(other).toEqual(boundaries[0]);
-
+  await verifyLadder({ minio, bucket: env.minioMediaBucket, ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath, dir: join(dir, "media") }, done, expected);
   const progress = events.events(transcoder.topics.videoProgress, videoId);
   expect(progress.some((event) => event.playableRenditions.length > 0 && event.percent < 100)).toBe(true);
   expect(progress.at(-1)?.percent).toBe(100);

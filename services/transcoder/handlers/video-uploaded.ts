@@ -8,6 +8,7 @@ import { durationFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
 import { eventHandler, PermanentError, type EventHandler, type EventProducer, type Topic } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import type {
+  VideoUploaded,
   VideoFailedSchema,
   VideoProgressSchema,
   VideoTranscodedSchema,
@@ -37,6 +38,8 @@ export interface VideoUploadedHandlerOptions {
   backoffMs: number;
   /** Told when a job starts and ends (metrics, tests). */
   onJob?: (videoId: string, phase: "start" | "done" | "error") => void;
+  /** Take only the events this accepts; the others are skipped. */
+  accept?: (event: VideoUploaded) => boolean;
 }
 
 // Video ids become object keys and folder names: accept only plain ids.
@@ -54,6 +57,7 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
     timeoutMs: options.timeoutMs,
     backoffMs: options.backoffMs,
     async handle(event, meta) {
+      if (options.accept && !options.accept(event)) return;
       if (!VIDEO_ID.test(event.videoId)) throw new PermanentError("the event has no valid video id");
       if (!event.sourceBucket || !event.sourceKey) throw new PermanentError("the event names no source file");
       const log = options.logger.child({ videoId: event.videoId, attempt: meta.attempt });

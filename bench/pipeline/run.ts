@@ -1,0 +1,212 @@
+/**
+ * ./dev.sh bench pipeline — the transcoding pipeline against the plain
+ * ffmpeg command, in one run, on a 60 s 1080p30 source made with ffmpeg:
+ *  - ffmpeg_s: the plain ffmpeg command producing the same ladder (same
+ *    rungs, same encoder settings, HLS to local disk);
+ *  - pipeline_s: FinishUpload (resumable session, through the upload service)
+ *    → outbox → Kafka video.uploaded → transcoder → video.transcoded;
+ *  - first_playable_s: FinishUpload → the first video.progress naming a
+ *    playable rendition (sent after its segment, media playlist and master
+ *    playlist are stored in MinIO);
+ *  - upload_ratio: throughput of the client-streaming Upload RPC over a
+ *    direct MinIO putObject of the same file (median of 3 each);
+ *  - upload_rss_mb_*: peak RSS (VmHWM) of a fresh upload-service process
+ *    after streaming a 10 MiB and a 1 GiB upload.
+ * The transcoder is the stack's own (./dev.sh up starts services/transcoder);
+ * if none runs, one is started here. Last line: one JSON object.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { topics } from "../../lib/kafka/index.ts";
+import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
+import { stackEnv } from "../../lib/testing/index.ts";
+import { ladderArgs, probeFile, runProcess } from "../../services/transcoder/adapters/ffmpeg.ts";
+import { planLadder } from "../../services/transcoder/domain/ladder.ts";
+import { interpretProbe } from "../../services/transcoder/domain/source.ts";
+import { collectEvents } from "../../services/transcoder/testing.ts";
+import { createUploadClient, fileChunks, putChunks, startResumable, syntheticChunks, uploadStream } from "./upload-client.ts";
+
+const env = stackEnv();
+const root = process.cwd();
+const benchDir = join(root, ".data", "bench");
+const source = join(benchDir, "src-1080p30-60s.mp4");
+const settings = { segmentSeconds: 2, preset: "veryfast", crf: 23 }; // the transcoder's defaults (services/transcoder/config.ts)
+const log = (message: string) => console.log(`[pipeline] ${message}`);
+const seconds = (ms: number) => Math.round(ms / 10) / 100;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+const children: ChildProcess[] = [];
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+/** Starts the upload service (+ catalog) in a child process; resolves once it prints its address. */
+async function startUploadChild(): Promise<{ child: ChildProcess; port: number; token: string; channelId: string }> {
+  const child = spawn(process.execPath, [join(root, "bench/pipeline/upload-child.ts")], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    if (line.startsWith("{")) {
+      lines.close();
+      return { child, ...(JSON.parse(line) as { port: number; token: string; channelId: string }) };
+    }
+  }
+  throw new Error("upload child exited before it was ready");
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await Promise.race([exited, sleep(10_000)]);
+}
+
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return Math.round(Number(match?.[1] ?? 0) / 1024);
+}
+
+async function main(): Promise<void> {
+  await mkdir(benchDir, { recursive: true });
+  if (!existsSync(source)) {
+    log("generating the 60 s 1080p30 source (testsrc2 + sine), cached in .data/bench/");
+    const made = spawnSync(env.ffmpegPath, [
+      "-hide_banner", "-loglevel", "error", "-y",
+      "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+      "-t", "60", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", `${source}.tmp.mp4`,
+    ]);
+    if (made.status !== 0) throw new Error("could not generate the source");
+    spawnSync("mv", [`${source}.tmp.mp4`, source]);
+  }
+  const sourceSize = (await stat(source)).size;
+  const minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
+  await ensureBucket(minio, env.minioSourceBucket);
+
+  // The transcoder under test: the stack's, or our own if none is running.
+  const healthPort = Number(process.env["TRANSCODER_HEALTH_PORT"] ?? 50054);
+  if (await portOpen(healthPort)) {
+    log(`using the stack's transcoder (health port ${healthPort})`);
+  } else {
+    log("no transcoder running: starting services/transcoder/main.ts");
+    const worker = spawn(process.execPath, ["--import", "./lib/telemetry/register.ts", "services/transcoder/main.ts"], { stdio: "ignore", env: process.env });
+    children.push(worker);
+    for (let i = 0; i < 100 && !(await portOpen(healthPort)); i++) await sleep(200);
+  }
+  const events = await collectEvents(env.kafkaBrokers, [topics.videoProgress, topics.videoTranscoded, topics.videoFailed]);
+
+  // (a) the plain ffmpeg command, same ladder and settings, to local disk.
+  const probe = await probeFile({ ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath }, source);
+  if (!probe) throw new Error("cannot probe the source");
+  const info = interpretProbe(probe, sourceSize);
+  const rungs = planLadder(info);
+  const work = await mkdtemp(join(tmpdir(), "bench-pipeline-"));
+  for (const rung of rungs) await mkdir(join(work, rung.name), { recursive: true });
+  log(`plain ffmpeg: ${rungs.map((rung) => rung.name).join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
+  let started = performance.now();
+  await runProcess(env.ffmpegPath, ladderArgs({ input: source, outputDir: work, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
+  const ffmpegMs = performance.now() - started;
+  await rm(work, { recursive: true, force: true });
+  log(`plain ffmpeg: ${seconds(ffmpegMs)} s`);
+
+  // (b) the pipeline: resumable upload, then FinishUpload → video.transcoded.
+  const uploader = await startUploadChild();
+  const client = createUploadClient(`127.0.0.1:${uploader.port}`, uploader.token);
+  const session = await startResumable(client, { channelId: uploader.channelId, title: "bench 1080p", contentType: "video/mp4", sizeBytes: sourceSize, filename: "bench.mp4" });
+  await putChunks(client, session, source);
+  log(`pipeline: uploaded ${Math.round(sourceSize / 1e6)} MB as video ${session.videoId}; FinishUpload…`);
+  started = performance.now();
+  await client.finishUpload({ uploadId: session.uploadId });
+  let firstPlayableMs = Number.NaN;
+  void events
+    .waitFor(topics.videoProgress, session.videoId, 600_000, (event) => event.playableRenditions.length > 0)
+    .then((event) => {
+      firstPlayableMs = performance.now() - started;
+      log(`pipeline: first playable (${event.playableRenditions.join(",")}) after ${seconds(firstPlayableMs)} s at ${event.percent}%`);
+    })
+    .catch(() => undefined);
+  const failed = events.waitFor(topics.videoFailed, session.videoId, 600_000).then((event) => {
+    throw new Error(`the pipeline failed: ${event.reason}`);
+  });
+  await Promise.race([events.waitFor(topics.videoTranscoded, session.videoId, 600_000), failed]);
+  const pipelineMs = performance.now() - started;
+  log(`pipeline: video.transcoded after ${seconds(pipelineMs)} s`);
+  await minio.removeObject(env.minioSourceBucket, `sources/${session.videoId}`).catch(() => undefined);
+
+  // (c) upload throughput: the streaming RPC vs a direct MinIO put of the same file (medians of 3).
+  const throughputFile = join(benchDir, "random-256m.bin");
+  if (!existsSync(throughputFile)) {
+    const made = spawnSync("dd", ["if=/dev/urandom", `of=${throughputFile}`, "bs=1M", "count=256", "status=none"]);
+    if (made.status !== 0) throw new Error("could not write the throughput file");
+  }
+  const throughputSize = (await stat(throughputFile)).size;
+  const direct: number[] = [];
+  const viaUpload: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const key = `bench/direct-${Date.now()}`;
+    let t = performance.now();
+    await minio.putObject(env.minioSourceBucket, key, createReadStream(throughputFile), throughputSize);
+    direct.push(performance.now() - t);
+    await minio.removeObject(env.minioSourceBucket, key);
+    t = performance.now();
+    const videoId = await uploadStream(client, { channelId: uploader.channelId, title: "bench throughput", contentType: "application/octet-stream", sizeBytes: throughputSize }, fileChunks(throughputFile, 4 * 1024 * 1024 - 64));
+    viaUpload.push(performance.now() - t);
+    await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
+    log(`upload throughput round ${round + 1}: direct put ${seconds(direct[round] ?? 0)} s, Upload RPC ${seconds(viaUpload[round] ?? 0)} s (${Math.round(throughputSize / 1048576)} MiB)`);
+  }
+  const uploadRatio = median(direct) / median(viaUpload);
+  await stopChild(uploader.child);
+
+  // (d) peak memory of a fresh upload process: 10 MiB vs 1 GiB.
+  const rss = async (bytes: number) => {
+    const child = await startUploadChild();
+    const c = createUploadClient(`127.0.0.1:${child.port}`, child.token);
+    const videoId = await uploadStream(c, { channelId: child.channelId, title: "bench memory", contentType: "application/octet-stream", sizeBytes: bytes }, syntheticChunks(bytes, 4 * 1024 * 1024 - 64));
+    const peak = await peakRssMb(child.child.pid ?? 0);
+    await stopChild(child.child);
+    await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
+    return peak;
+  };
+  const rss10m = await rss(10 * 1024 * 1024);
+  log(`upload peak RSS, 10 MiB: ${rss10m} MB`);
+  const rss1g = await rss(1024 * 1024 * 1024);
+  log(`upload peak RSS, 1 GiB: ${rss1g} MB`);
+
+  await events.stop();
+  for (const child of children) await stopChild(child);
+  log("transcode measured from FinishUpload through the upload service's outbox and Kafka; baseline = the same ffmpeg ladder command writing HLS to local disk");
+  console.log(
+    JSON.stringify({
+      pipeline_s: seconds(pipelineMs),
+      ffmpeg_s: seconds(ffmpegMs),
+      ratio: Math.round((pipelineMs / ffmpegMs) * 1000) / 1000,
+      first_playable_s: seconds(firstPlayableMs),
+      upload_ratio: Math.round(uploadRatio * 1000) / 1000,
+      upload_rss_mb_1g: rss1g,
+      upload_rss_mb_10m: rss10m,
+    }),
+  );
+  process.exit(0);
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err);
+  for (const child of children) await stopChild(child);
+  process.exit(1);
+});

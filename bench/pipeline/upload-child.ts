@@ -1,0 +1,53 @@
+/**
+ * The upload service (with a catalog to create videos in) in its own
+ * process, so the benchmark can read its peak memory: starts both on port 0
+ * against a throwaway database, creates a channel, and prints one JSON line
+ * { port, token, channelId, pid }. Stops on SIGTERM.
+ */
+import { randomUUID } from "node:crypto";
+import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
+import { createPgPool } from "../../lib/db/index.ts";
+import { createServiceClient } from "../../lib/grpc/index.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { createTestDatabase, createTestTokens, stackEnv } from "../../lib/testing/index.ts";
+import { createCatalogServer, migrateCatalog } from "../../services/catalog/server.ts";
+import { createCatalogVideoRegistry } from "../../services/upload/adapters/catalog-video-registry.ts";
+import { startUploadService } from "../../services/upload/runtime.ts";
+
+const env = stackEnv();
+const logger = createLogger("bench-upload", "silent");
+const database = await createTestDatabase("bench_upload");
+const tokens = await createTestTokens();
+const catalogPool = createPgPool(database.url, 4);
+await migrateCatalog(catalogPool);
+const catalog = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, logger });
+const catalogPort = await catalog.listen("127.0.0.1", 0);
+const upload = await startUploadService({
+  port: 0,
+  databaseUrl: database.url,
+  minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
+  sourceBucket: env.minioSourceBucket,
+  kafkaBrokers: env.kafkaBrokers,
+  videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}` }),
+  verifier: tokens.verifier,
+  logger,
+  outboxPollMs: 100,
+});
+const userId = randomUUID();
+const token = await tokens.tokenFor({ userId, handle: `bench${userId.slice(0, 8)}` });
+const channels = createServiceClient(ChannelService, {
+  address: `127.0.0.1:${catalogPort}`,
+  interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))],
+});
+const { channel } = await channels.createChannel({ handle: `b${randomUUID().replace(/-/g, "").slice(0, 20)}`, title: "Bench channel" });
+console.log(JSON.stringify({ port: upload.port, token, channelId: channel?.id ?? "", pid: process.pid }));
+
+const stop = async () => {
+  await upload.stop(1000);
+  await catalog.shutdown(1000);
+  await catalogPool.end();
+  await database.drop();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
