@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The platform services: every services/<name>/main.ts and gateway/main.ts,
-# each run as `node --enable-source-maps <main.ts>` with the stack env.
+# each run as `node --enable-source-maps --import ./lib/telemetry/register.ts <main.ts>`
+# (OpenTelemetry starts before anything else is imported) with the stack env.
 # Usage: services.sh start|stop|status|list
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -48,7 +49,7 @@ start() {
     any=1
     if is_running "svc-$name"; then continue; fi
     say "starting $name ($main)"
-    (cd "$XTREAM_ROOT" && spawn "svc-$name" node --enable-source-maps "$main")
+    (cd "$XTREAM_ROOT" && spawn "svc-$name" node --enable-source-maps --import ./lib/telemetry/register.ts "$main")
   done < <(list)
   ((any)) || { echo "    (no services yet: no services/*/main.ts or gateway/main.ts)"; return 0; }
   # Give them a moment to listen; report the ones that died straight away.
