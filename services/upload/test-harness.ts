@@ -13,7 +13,7 @@ import { createTestDatabase, createTestTokens, stackEnv, type TestDatabase } fro
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import type { UploadLimits } from "./domain/index.ts";
-import { startUploadService, type RunningUploadService } from "./runtime.ts";
+import { startUploadService, type RunningUploadService, type StartUploadServiceOptions } from "./runtime.ts";
 
 /** A received video.uploaded record. */
 export interface ReceivedUploaded {
@@ -28,6 +28,8 @@ export interface UploadHarness {
   catalogPool: Pool;
   /** video.uploaded records seen since the harness started, by video id. */
   uploaded: Map<string, ReceivedUploaded[]>;
+  /** Stops the upload service and starts a new one on the same database (a new port). */
+  restartUpload(): Promise<void>;
   /** An UploadService client calling as userId (anonymous when omitted). */
   client(userId?: string): Promise<Client<typeof UploadService>>;
   /** A channel owned by userId, created through the catalog. */
@@ -45,7 +47,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
   await migrateCatalog(catalogPool);
   const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, logger });
   const catalogPort = await catalog.listen("127.0.0.1", 0);
-  const upload = await startUploadService({
+  const options: StartUploadServiceOptions = {
     port: 0,
     databaseUrl: database.url,
     minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
@@ -56,7 +58,8 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
     logger,
     limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },
     outboxPollMs: 200,
-  });
+  };
+  let upload = await startUploadService(options);
 
   const uploaded = new Map<string, ReceivedUploaded[]>();
   const kafka = new Kafka({ clientId: "upload-test", brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -90,7 +93,13 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
   };
 
   return {
-    upload,
+    get upload() {
+      return upload;
+    },
+    async restartUpload() {
+      await upload.stop(1000);
+      upload = await startUploadService(options);
+    },
     catalogPool,
     uploaded,
     client: (userId) => clientFor(UploadService, `127.0.0.1:${upload.port}`, userId),

@@ -250,6 +250,35 @@ describe("resumable sessions", () => {
     expect((await codeOf(client.cancelUpload({ uploadId }))).code).toBe("FailedPrecondition");
   });
 
+  it("a session survives a restart of the upload service", async () => {
+    const user = randomUUID();
+    const channelId = await h.channelOf(user);
+    const data = randomBytes(6 * MiB);
+    const { session } = await (await h.client(user)).startUpload({ metadata: metadata(channelId, data.byteLength) });
+    const uploadId = session?.uploadId ?? "";
+    await (await h.client(user)).putChunk({ uploadId, offset: 0n, data: data.subarray(0, 5 * MiB) });
+    await h.restartUpload();
+    const client = await h.client(user);
+    expect((await client.getUploadStatus({ uploadId })).session?.committedOffset).toBe(BigInt(5 * MiB));
+    await client.putChunk({ uploadId, offset: BigInt(5 * MiB), data: data.subarray(5 * MiB) });
+    const finished = await client.finishUpload({ uploadId });
+    const stored = await storedObject(`sources/${finished.videoId}`);
+    expect(stored && sha256(stored)).toBe(sha256(data));
+    await waitFor(() => h.uploaded.get(finished.videoId));
+  });
+
+  it("the same chunk sent twice at once is stored once; both calls are acknowledged", async () => {
+    const user = randomUUID();
+    const channelId = await h.channelOf(user);
+    const client = await h.client(user);
+    const { session } = await client.startUpload({ metadata: metadata(channelId, 7 * MiB) });
+    const uploadId = session?.uploadId ?? "";
+    const chunk = randomBytes(5 * MiB);
+    const results = await Promise.all([client.putChunk({ uploadId, offset: 0n, data: chunk }), client.putChunk({ uploadId, offset: 0n, data: chunk })]);
+    expect(results.map((result) => result.committedOffset)).toEqual([BigInt(5 * MiB), BigInt(5 * MiB)]);
+    expect(await sessionRow(session?.videoId ?? "")).toEqual({ state: "active", committed_offset: 5 * MiB, parts: 1 });
+  });
+
   it("cancel aborts the multipart upload; the session then refuses chunks", async () => {
     const user = randomUUID();
     const channelId = await h.channelOf(user);
