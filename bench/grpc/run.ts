@@ -24,7 +24,7 @@ const log = (message: string) => console.log(`[bench grpc] ${message}`);
 /** Starts a server script as a child process and reads its first JSON line. */
 async function startChild(script: string): Promise<{ child: ChildProcess; info: Record<string, string | number> }> {
   const child = spawn(process.execPath, [join(import.meta.dirname, script)], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const info = await new Promise<Record<string, string | number>>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
     lines.once("line", (line) => resolve(JSON.parse(line) as Record<string, string | number>));

@@ -1,10 +1,10 @@
 import { createTokenVerifier, jwksFromIdentity } from "../../lib/auth/index.ts";
 import { createPgPool } from "../../lib/db/index.ts";
 import { createEventProducer } from "../../lib/kafka/index.ts";
+import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { runService } from "../../lib/process.ts";
 import { loadCatalogConfig } from "./config.ts";
 import { createCatalogEventConsumer } from "./jobs/event-consumer.ts";
-import { createOutboxRelay } from "./jobs/outbox-relay.ts";
 import { createCatalogServer, migrateCatalog } from "./server.ts";
 
 // The catalog: channels, video metadata and status, playlists, search.
@@ -29,7 +29,7 @@ runService({
     const port = await server.listen(config.CATALOG_HOST, config.CATALOG_GRPC_PORT);
     logger.info({ port }, "catalog listening");
 
-    const relay = createOutboxRelay({ pool, producer, logger });
+    const relay = createOutboxRelay({ pool, schema: "catalog", producer, logger });
     relay.start();
     const consumer = createCatalogEventConsumer({
       pool,

@@ -53,7 +53,7 @@ export interface CatalogServerOptions {
  * shared LISTEN connection that drives WatchVideo and cache eviction;
  * shutdown() stops it. Events (video.*) are consumed separately by
  * jobs/event-consumer.ts; video.deleted / video.visibility go out through the
- * outbox relay (jobs/outbox-relay.ts).
+ * shared outbox relay (lib/outbox, schema "catalog").
  */
 export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
   const { pool, logger } = options;

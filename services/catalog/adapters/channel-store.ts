@@ -3,8 +3,8 @@ import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { inTransaction, type Pool } from "../../../lib/db/index.ts";
 import { alreadyExists } from "../../../lib/errors.ts";
 import { topics } from "../../../lib/kafka/index.ts";
+import { enqueueEvent } from "../../../lib/outbox/index.ts";
 import type { ChannelRecord } from "../domain/model.ts";
-import { enqueueEvent } from "./outbox.ts";
 import { CHANNEL_COLUMNS, channelFromRow, isUniqueViolation, type ChannelRow } from "./rows.ts";
 
 /** Fields a channel update may change. */
@@ -96,7 +96,7 @@ export function createChannelStore(options: { pool: Pool }): ChannelStore {
           [id],
         );
         for (const row of rows) {
-          await enqueueEvent(client, topics.videoDeleted, row.id, { videoId: row.id, ownerId: row.owner_id, eventId: randomUUID(), eventTime: timestampNow() });
+          await enqueueEvent(client, { schema: "catalog", topic: topics.videoDeleted, key: row.id, message: { videoId: row.id, ownerId: row.owner_id, eventId: randomUUID(), eventTime: timestampNow() } });
         }
         return rows.map((row) => row.id);
       });

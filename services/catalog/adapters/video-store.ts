@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { inTransaction, type Pool } from "../../../lib/db/index.ts";
 import { topics } from "../../../lib/kafka/index.ts";
+import { enqueueEvent } from "../../../lib/outbox/index.ts";
 import type { RenditionRecord, VideoRecord, VisibilityValue } from "../domain/model.ts";
-import { enqueueEvent } from "./outbox.ts";
 import { VIDEO_COLUMNS, videoFromRow, type VideoRow } from "./rows.ts";
 
 /** Metadata fields an update may change. */
@@ -101,7 +101,7 @@ export function createVideoStore(options: { pool: Pool }): VideoStore {
         );
         const row = rows[0];
         if (!row) return false;
-        await enqueueEvent(client, topics.videoDeleted, id, { videoId: id, ownerId: row.owner_id, eventId: randomUUID(), eventTime: timestampNow() });
+        await enqueueEvent(client, { schema: "catalog", topic: topics.videoDeleted, key: id, message: { videoId: id, ownerId: row.owner_id, eventId: randomUUID(), eventTime: timestampNow() } });
         return true;
       });
     },
@@ -117,7 +117,7 @@ export function createVideoStore(options: { pool: Pool }): VideoStore {
         const row = rows[0];
         if (!row) return undefined;
         if (row.previous !== visibility) {
-          await enqueueEvent(client, topics.videoVisibility, id, { videoId: id, visibility, eventId: randomUUID(), eventTime: timestampNow() });
+          await enqueueEvent(client, { schema: "catalog", topic: topics.videoVisibility, key: id, message: { videoId: id, visibility, eventId: randomUUID(), eventTime: timestampNow() } });
         }
         return videoFromRow(row);
       });

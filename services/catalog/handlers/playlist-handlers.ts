@@ -2,6 +2,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { optionalCaller, requireCaller } from "../../../lib/auth/index.ts";
 import { invalidArgument, notFound } from "../../../lib/errors.ts";
 import type { PlaylistService } from "../../../gen/xtream/catalog/v1/playlist_service_pb.js";
+import { Visibility as ProtoVisibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
 import type { PlaylistChanges } from "../adapters/playlist-store.ts";
 import { canReadPlaylist, canReadVideo, readableVideo, requireOwner } from "../domain/access.ts";
 import { parseUpdateMask } from "../domain/field-mask.ts";
@@ -41,7 +42,7 @@ export function createPlaylistHandlers(deps: CatalogDeps): Partial<ServiceImpl<t
         ownerId: caller.userId,
         title: request.title,
         description: request.description,
-        visibility: request.visibility === 0 ? Visibility.PRIVATE : checkVisibility("visibility", request.visibility),
+        visibility: request.visibility === ProtoVisibility.UNSPECIFIED ? Visibility.PRIVATE : checkVisibility("visibility", request.visibility),
       });
       return { playlist: toPlaylist(playlist) };
     },

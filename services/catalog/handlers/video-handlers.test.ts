@@ -85,7 +85,7 @@ describe("VideoService", () => {
     await owner.videos.deleteVideo({ videoId: id });
     expect(await codeOf(owner.videos.getVideo({ videoId: id }))).toBe(Code.NotFound);
     expect(await codeOf(owner.videos.deleteVideo({ videoId: id }))).toBe(Code.NotFound);
-    const { rows } = await harness.pool.query<{ topic: string }>("SELECT topic FROM catalog.outbox WHERE event_key = $1 ORDER BY id", [id]);
+    const { rows } = await harness.pool.query<{ topic: string }>("SELECT topic FROM catalog.outbox WHERE key = $1 ORDER BY id", [id]);
     expect(rows.map((row) => row.topic)).toEqual(["video.visibility", "video.deleted"]);
   });
 

@@ -3,6 +3,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { optionalCaller, requireCaller } from "../../../lib/auth/index.ts";
 import { invalidArgument, notFound, permissionDenied } from "../../../lib/errors.ts";
 import { encodeOnce } from "../../../lib/grpc/index.ts";
+import { Visibility as ProtoVisibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
 import { GetVideoResponseSchema, type VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { readableVideo, requireOwner } from "../domain/access.ts";
 import { parseUpdateMask } from "../domain/field-mask.ts";
@@ -55,7 +56,7 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
         description: request.description,
         tags: request.tags,
         language: request.language,
-        visibility: request.visibility === 0 ? Visibility.PRIVATE : checkVisibility("visibility", request.visibility),
+        visibility: request.visibility === ProtoVisibility.UNSPECIFIED ? Visibility.PRIVATE : checkVisibility("visibility", request.visibility),
       });
       return { video: toVideo(video) };
     },
@@ -119,9 +120,9 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
       const caller = await optionalCaller(context, verifier);
       const id = request.videoId;
       let wake: (() => void) | undefined;
-      let dirty = false;
+      const changes = { pending: false };
       const unsubscribe = deps.feed.subscribe(id, () => {
-        dirty = true;
+        changes.pending = true;
         wake?.();
       });
       const onAbort = () => wake?.();
@@ -129,7 +130,7 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
       try {
         let lastSent = "";
         for (let first = true; !context.signal.aborted; first = false) {
-          dirty = false;
+          changes.pending = false;
           const video = await videos.get(id);
           if (!first && !video) return; // deleted while watching: the stream simply ends
           readableVideo(video, caller?.userId);
@@ -139,7 +140,7 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
             yield { video: toVideo(video!) };
           }
           if (isTerminal(video!.status)) return;
-          if (!dirty) {
+          if (!changes.pending) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, deps.watchPollMs);
               wake = () => {
