@@ -175,6 +175,8 @@ async function main() {
     PLAYBACK_PURGE_EVENTS: "false",
     PLAYBACK_MEMORY_CACHE_BYTES: String(memoryBytes),
     LOG_LEVEL: "warn",
+    // As the edge is deployed: no span per HLS request (see lib/telemetry/sdk.ts).
+    OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES: "/v/",
   });
   const edgeArgs = ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", "services/playback/main.ts"];
   start("edge", process.execPath, edgeArgs, edgeEnv(edgePort as number, edgeGrpc as number, 256 * 1024 * 1024));

@@ -29,7 +29,7 @@ export function startTelemetry(env: Record<string, string | undefined> = process
       : { spanProcessors: [discardingSpanProcessor] }),
     instrumentations: [
       new GrpcInstrumentation(),
-      new HttpInstrumentation(),
+      new HttpInstrumentation(httpInstrumentationConfig(env)),
       new PgInstrumentation(),
       new IORedisInstrumentation(),
       new KafkaJsInstrumentation(),
@@ -58,4 +58,15 @@ function serviceNameFromEntry(entry: string | undefined): string {
   if (!entry) return "xtream";
   const folder = basename(dirname(entry));
   return `xtream-${folder === "." ? basename(entry) : folder}`;
+}
+
+/**
+ * Hot HTTP paths (the playback edge's HLS segments) can opt out of a span per
+ * request: OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES=/v/ (comma-separated path
+ * prefixes). Unset, every incoming request is traced as before.
+ */
+function httpInstrumentationConfig(env: Record<string, string | undefined>) {
+  const prefixes = (env["OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES"] ?? "").split(",").map((prefix) => prefix.trim()).filter(Boolean);
+  if (prefixes.length === 0) return {};
+  return { ignoreIncomingRequestHook: (request: { url?: string }) => prefixes.some((prefix) => request.url?.startsWith(prefix) ?? false) };
 }
