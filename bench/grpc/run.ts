@@ -3,7 +3,7 @@
  * catalog read (VideoService.GetVideo) and of SearchService.SearchVideos,
  * against a bare grpc-js echo server measured in the same run. ghz finds the
  * methods through server reflection (no .proto files). Each server runs in
- * its own process; three interleaved rounds, medians reported.
+ * its own process; five interleaved rounds (argv: concurrency duration rounds), medians reported.
  * Last line: {"ratio_vs_echo":…,"getvideo_rps":…,"echo_rps":…,"search_rps":…,"p99_ms":…}
  * (ratio_vs_echo = GetVideo / echo; p99_ms is GetVideo's median p99).
  */
@@ -17,7 +17,7 @@ const exec = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
 const CONCURRENCY = Number(process.argv[2] ?? 50);
 const DURATION = process.argv[3] ?? "8s";
-const ROUNDS = 3;
+const ROUNDS = Number(process.argv[4] ?? 5);
 
 const log = (message: string) => console.log(`[bench grpc] ${message}`);
 

@@ -5,6 +5,7 @@ import { grpcMethodDefinition } from "../../../lib/grpc/service-definition.ts";
 import { GetVideoRequestSchema, VideoService, type GetVideoRequest, type GetVideoResponse } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { readableVideo } from "../domain/access.ts";
 import { Visibility } from "../domain/model.ts";
+import { isUuid } from "../domain/page-token.ts";
 import type { CatalogDeps } from "./deps.ts";
 import { loadCachedVideo } from "./video-handlers.ts";
 
@@ -19,6 +20,13 @@ import { loadCachedVideo } from "./video-handlers.ts";
  */
 export function installGetVideoFastPath(server: grpc.Server, deps: CatalogDeps): void {
   const definition = grpcMethodDefinition(VideoService.method.getVideo);
+  // GetVideoRequest's only rule is video_id = UUID: a well-formed id needs no
+  // rule evaluation; anything else goes through protovalidate for its exact
+  // message. Should the request ever gain fields or rules, validate them all.
+  const onlyUuidRule = GetVideoRequestSchema.fields.length === 1 && GetVideoRequestSchema.fields[0]?.localName === "videoId";
+  const validate = (request: GetVideoRequest) => {
+    if (!onlyUuidRule || !isUuid(request.videoId)) validateRequest(GetVideoRequestSchema, request);
+  };
   const fail = (err: unknown): Partial<grpc.StatusObject> => {
     const { error, internal } = toConnectError(err);
     if (internal) deps.logger.error({ err, rpc: "xtream.catalog.v1.VideoService/GetVideo" }, "rpc failed");
@@ -29,7 +37,7 @@ export function installGetVideoFastPath(server: grpc.Server, deps: CatalogDeps):
     const request = call.request;
     const authorization = call.metadata.get("authorization")[0];
     try {
-      validateRequest(GetVideoRequestSchema, request);
+      validate(request);
       if (authorization === undefined) {
         const hit = deps.videoCache.get(request.videoId);
         if (hit && hit.video.visibility !== Visibility.PRIVATE) {
