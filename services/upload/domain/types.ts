@@ -87,6 +87,6 @@ export const defaultLimits: UploadLimits = {
   allowedContentTypes: ["video/*", "application/octet-stream"],
   chunkSizeBytes: 8 * MiB,
   streamPartSizeBytes: 8 * MiB,
-  streamPartConcurrency: 2,
+  streamPartConcurrency: 3,
   sessionTtlMs: 24 * 3600 * 1000,
 };
