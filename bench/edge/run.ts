@@ -105,8 +105,19 @@ const median = (values: number[]) => {
 };
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
+/** The edge's counters, over a fresh connection (never a pooled one the run may have left half-closed). */
 async function stats(baseUrl: string): Promise<Record<string, number>> {
-  return (await (await fetch(`${baseUrl}/metrics.json`)).json()) as Record<string, number>;
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request(`${baseUrl}/metrics.json`, { agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve(text));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+  return JSON.parse(body) as Record<string, number>;
 }
 
 /** Fires n requests at once over n connections; returns their statuses. */
