@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VideoFailedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadState } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { stackEnv } from "../../lib/testing/index.ts";
 import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
@@ -78,9 +80,16 @@ async function sessionRow(videoId: string) {
   return rows[0];
 }
 
+/** video.uploaded rows queued for a video. */
 async function outboxRows(videoId: string) {
-  const { rows } = await h.upload.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM upload.outbox WHERE key = $1", [videoId]);
+  const { rows } = await h.upload.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM upload.outbox WHERE key = $1 AND topic = 'video.uploaded'", [videoId]);
   return rows[0]?.n ?? 0;
+}
+
+/** The reasons of the video.failed events queued for a video. */
+async function failedReasons(videoId: string) {
+  const { rows } = await h.upload.pool.query<{ payload: Buffer }>("SELECT payload FROM upload.outbox WHERE key = $1 AND topic = 'video.failed' ORDER BY id", [videoId]);
+  return rows.map((row) => fromBinary(VideoFailedSchema, row.payload)).map((event) => (event.videoId === videoId ? event.reason : `wrong video ${event.videoId}`));
 }
 
 describe("client-streaming Upload", () => {
@@ -134,6 +143,8 @@ describe("client-streaming Upload", () => {
     expect(await storedObject(`sources/${videoId}`)).toBeUndefined();
     expect(await pendingMultipart(`sources/${videoId}`)).toBeUndefined();
     expect(await outboxRows(videoId)).toBe(0);
+    // The catalog hears why, so the video does not stay UPLOADING forever.
+    expect(await failedReasons(videoId)).toEqual([`the upload did not complete: the stream ended after ${6 * MiB} of ${11 * MiB} bytes; nothing was stored`]);
   });
 
   it("a client that cancels mid-stream leaves nothing behind", async () => {
@@ -169,6 +180,10 @@ describe("client-streaming Upload", () => {
     expect(await storedObject(`sources/${id}`)).toBeUndefined();
     expect(await pendingMultipart(`sources/${id}`)).toBeUndefined();
     expect(await outboxRows(id)).toBe(0);
+    // Depending on whether grpc-js reports the cancellation or the end of the stream first.
+    const reasons = await failedReasons(id);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/^the upload (was interrupted before it completed|did not complete: the stream ended after \d+ of \d+ bytes)/);
   });
 
   it("refuses more bytes than size_bytes with OUT_OF_RANGE and stores nothing", async () => {
@@ -291,6 +306,7 @@ describe("resumable sessions", () => {
     await client.cancelUpload({ uploadId });
     await client.cancelUpload({ uploadId }); // idempotent
     expect(await pendingMultipart(key)).toBeUndefined();
+    expect(await failedReasons(session?.videoId ?? "")).toEqual(["the upload was cancelled by the uploader"]);
     expect(await codeOf(client.putChunk({ uploadId, offset: BigInt(5 * MiB), data: randomBytes(MiB) }))).toEqual({
       code: "FailedPrecondition",
       message: "the upload session is cancelled",
@@ -311,6 +327,7 @@ describe("resumable sessions", () => {
     expect(await h.upload.expiry.runOnce()).toBeGreaterThanOrEqual(1);
     expect(await pendingMultipart(`sources/${session?.videoId ?? ""}`)).toBeUndefined();
     expect((await sessionRow(session?.videoId ?? ""))?.state).toBe("expired");
+    expect(await failedReasons(session?.videoId ?? "")).toEqual(["the upload expired before it was finished"]);
   });
 
   it("only the uploader may use a session; others get PERMISSION_DENIED, strangers' channels are refused", async () => {

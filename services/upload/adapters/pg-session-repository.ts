@@ -56,8 +56,14 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
       );
       await client.query(`UPDATE ${S}.upload_sessions SET committed_offset = $2, updated_at = now() WHERE id = $1`, [id, committedOffset]);
     },
-    async end(state, reason) {
-      await client.query(`UPDATE ${S}.upload_sessions SET state = $2, end_reason = $3, updated_at = now() WHERE id = $1`, [id, state, reason]);
+    async end(state, failed) {
+      await client.query(`UPDATE ${S}.upload_sessions SET state = $2, end_reason = $3, updated_at = now() WHERE id = $1`, [id, state, failed.reason]);
+      await enqueueEvent(client, {
+        schema: S,
+        topic: topics.videoFailed,
+        key: failed.videoId,
+        message: { eventId: failed.eventId, videoId: failed.videoId, reason: failed.reason, eventTime: timestampFromDate(failed.time) },
+      });
     },
     async complete(event) {
       await client.query(`UPDATE ${S}.upload_sessions SET state = 'completed', completed_at = $2, updated_at = now() WHERE id = $1`, [id, event.uploadTime]);

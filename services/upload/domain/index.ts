@@ -7,4 +7,4 @@ export { writeParts } from "./stream-parts.ts";
 export type { WritePartsOptions } from "./stream-parts.ts";
 export type { LockedSession, SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
 export { defaultLimits, MiB } from "./types.ts";
-export type { StoredPart, UploadKind, UploadLimits, UploadMetadata, UploadSession, UploadState, VideoUploadedEvent } from "./types.ts";
+export type { StoredPart, UploadKind, UploadLimits, UploadMetadata, UploadSession, UploadState, VideoFailedEvent, VideoUploadedEvent } from "./types.ts";

@@ -1,4 +1,4 @@
-import type { StoredPart, UploadSession, UploadState, VideoUploadedEvent } from "./types.ts";
+import type { StoredPart, UploadSession, UploadState, VideoFailedEvent, VideoUploadedEvent } from "./types.ts";
 
 /** Creates videos in the catalog on the caller's behalf (the catalog checks channel ownership). */
 export interface VideoRegistry {
@@ -24,8 +24,12 @@ export interface LockedSession {
   parts(): Promise<StoredPart[]>;
   /** Records a stored part and advances the committed offset. */
   addPart(part: StoredPart, committedOffset: number): Promise<void>;
-  /** Ends the session without completing it. */
-  end(state: Exclude<UploadState, "active" | "completed">, reason: string): Promise<void>;
+  /**
+   * Ends the session without completing it, and stores its video.failed event
+   * in this transaction (so the catalog marks the video FAILED with the reason
+   * instead of leaving it UPLOADING).
+   */
+  end(state: Exclude<UploadState, "active" | "completed">, failed: VideoFailedEvent): Promise<void>;
   /** Marks the session completed and stores its video.uploaded event, in this transaction. */
   complete(event: VideoUploadedEvent): Promise<void>;
 }

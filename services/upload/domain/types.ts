@@ -63,6 +63,15 @@ export interface VideoUploadedEvent {
   uploadTime: Date;
 }
 
+/** The video.failed event of an upload that ended without completing. */
+export interface VideoFailedEvent {
+  eventId: string;
+  videoId: string;
+  /** In words a person can read; shown on the video. */
+  reason: string;
+  time: Date;
+}
+
 /** Limits on what may be uploaded and how. */
 export interface UploadLimits {
   /** Largest file accepted, in bytes (default 10 GiB). */

@@ -109,7 +109,7 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
     sessions.withLocked(uploadId, async (session, tx) => {
       if (!session || session.state !== "active") return false;
       await store.abort(session.sourceKey, session.multipartId);
-      await tx.end(state, reason);
+      await tx.end(state, { eventId: randomUUID(), videoId: session.videoId, reason, time: now() });
       return true;
     });
 
@@ -135,7 +135,7 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
         }
         return await finish(caller, session.id);
       } catch (err) {
-        const reason = err instanceof AppError ? err.message : "the upload was interrupted";
+        const reason = err instanceof AppError ? `the upload did not complete: ${err.message}` : "the upload was interrupted before it completed";
         await discard(session.id, "cancelled", reason).catch(() => undefined);
         throw err;
       }
@@ -171,13 +171,13 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
     async cancelUpload(caller, uploadId) {
       const session = owned(caller, await sessions.find(uploadId));
       if (session.state === "completed") throw failedPrecondition("the upload is already completed");
-      await discard(uploadId, "cancelled", "cancelled by the uploader");
+      await discard(uploadId, "cancelled", "the upload was cancelled by the uploader");
     },
 
     async expireSessions(limit = 100) {
       let ended = 0;
       for (const session of await sessions.listExpired(now(), limit)) {
-        if (await discard(session.id, "expired", "the session expired before it was finished")) ended++;
+        if (await discard(session.id, "expired", "the upload expired before it was finished")) ended++;
       }
       return ended;
     },
