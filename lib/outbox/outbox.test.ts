@@ -125,6 +125,24 @@ describe("transactional outbox", () => {
     }
   });
 
+  it("two relays on one outbox publish every record once, in order", async () => {
+    const topic = freshTopic();
+    const received = await collect(topic.name);
+    const relays = [1, 2].map(() => createOutboxRelay({ pool, schema: "svc", producer, logger, pollMs: 50, batchSize: 3 }));
+    for (const relay of relays) relay.start();
+    try {
+      const expected = Array.from({ length: 20 }, (_, index) => String(index));
+      for (const eventId of expected) {
+        await inTransaction(pool, (client) => enqueueEvent(client, { schema: "svc", topic, key: "k", message: { eventId } }));
+      }
+      await waitFor(() => received.length >= expected.length);
+      await sleep(700);
+      expect(received.map((record) => record.eventId)).toEqual(expected);
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()));
+    }
+  });
+
   it("carries the trace headers stored with the event", async () => {
     const topic = freshTopic();
     const received = await collect(topic.name);
