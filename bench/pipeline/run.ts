@@ -19,7 +19,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -85,6 +85,7 @@ async function peakRssMb(pid: number): Promise<number> {
 
 async function main(): Promise<void> {
   await mkdir(benchDir, { recursive: true });
+  log(`load average at start: ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${cpus().length} cores (other work on the machine skews wall times)`);
   if (!existsSync(source)) {
     log("generating the 60 s 1080p30 source (testsrc2 + sine), cached in .data/bench/");
     const made = spawnSync(env.ffmpegPath, [
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
   log(`plain ffmpeg: ${seconds(ffmpegMs)} s`);
 
   // (b) the pipeline: resumable upload, then FinishUpload → video.transcoded.
+  // (Each phase gets a fresh upload process: its test tokens live 5 minutes.)
   const uploader = await startUploadChild();
   const client = createUploadClient(`127.0.0.1:${uploader.port}`, uploader.token);
   const session = await startResumable(client, { channelId: uploader.channelId, title: "bench 1080p", contentType: "video/mp4", sizeBytes: sourceSize, filename: "bench.mp4" });
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
   const pipelineMs = performance.now() - started;
   log(`pipeline: video.transcoded after ${seconds(pipelineMs)} s`);
   await minio.removeObject(env.minioSourceBucket, `sources/${session.videoId}`).catch(() => undefined);
+  await stopChild(uploader.child);
 
   // (c) upload throughput: the streaming RPC vs a direct MinIO put of the same file (medians of 3).
   const throughputFile = join(benchDir, "random-256m.bin");
@@ -156,6 +159,8 @@ async function main(): Promise<void> {
     if (made.status !== 0) throw new Error("could not write the throughput file");
   }
   const throughputSize = (await stat(throughputFile)).size;
+  const streamer = await startUploadChild();
+  const streamClient = createUploadClient(`127.0.0.1:${streamer.port}`, streamer.token);
   const direct: number[] = [];
   const viaUpload: number[] = [];
   for (let round = 0; round < 3; round++) {
@@ -165,13 +170,13 @@ async function main(): Promise<void> {
     direct.push(performance.now() - t);
     await minio.removeObject(env.minioSourceBucket, key);
     t = performance.now();
-    const videoId = await uploadStream(client, { channelId: uploader.channelId, title: "bench throughput", contentType: "application/octet-stream", sizeBytes: throughputSize }, fileChunks(throughputFile, 4 * 1024 * 1024 - 64));
+    const videoId = await uploadStream(streamClient, { channelId: streamer.channelId, title: "bench throughput", contentType: "application/octet-stream", sizeBytes: throughputSize }, fileChunks(throughputFile, 4 * 1024 * 1024 - 64));
     viaUpload.push(performance.now() - t);
     await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
     log(`upload throughput round ${round + 1}: direct put ${seconds(direct[round] ?? 0)} s, Upload RPC ${seconds(viaUpload[round] ?? 0)} s (${Math.round(throughputSize / 1048576)} MiB)`);
   }
   const uploadRatio = median(direct) / median(viaUpload);
-  await stopChild(uploader.child);
+  await stopChild(streamer.child);
 
   // (d) peak memory of a fresh upload process: 10 MiB vs 1 GiB.
   const rss = async (bytes: number) => {
@@ -190,6 +195,7 @@ async function main(): Promise<void> {
 
   await events.stop();
   for (const child of children) await stopChild(child);
+  log(`load average at end: ${loadavg().map((value) => value.toFixed(1)).join(" ")}`);
   log("transcode measured from FinishUpload through the upload service's outbox and Kafka; baseline = the same ffmpeg ladder command writing HLS to local disk");
   console.log(
     JSON.stringify({

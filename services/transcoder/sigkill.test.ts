@@ -96,10 +96,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGKILL");
+  for (const worker of workers) {
+    if (worker.exitCode !== null || worker.signalCode !== null) continue;
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    worker.kill("SIGKILL");
+    await exited;
+  }
   await events?.stop();
   await producer?.disconnect();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 it("redoes a job whose worker was killed with SIGKILL; no published playlist ever names a missing segment", async () => {
@@ -155,5 +160,8 @@ it("redoes a job whose worker was killed with SIGKILL; no published playlist eve
     expect(parseMediaPlaylist(playlist ?? "").segments).toHaveLength(10);
   }
   expect(events.events(topics.videoFailed, videoId)).toHaveLength(0);
+  // Each run reports 0% first: the killed one, the redo (and any redelivery, which is harmless but worth seeing).
+  const runs = events.events(topics.videoProgress, videoId).filter((event) => event.percent === 0 && event.playableRenditions.length === 0).length;
+  console.log(`[sigkill] job runs seen: ${runs}`);
   await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`);
 }, 300_000);

@@ -8,57 +8,32 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEventProducer, topics, type EventProducer } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
+import { topics } from "../../lib/kafka/index.ts";
 import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { createTranscoder, type Transcoder } from "../../services/transcoder/server.ts";
-import { collectEvents, makeClip, verifyLadder, type EventCollector, type ExpectedLadder } from "../../services/transcoder/testing.ts";
+import { collectEvents, ensurePipelineWorker, makeClip, runsOf, verifyLadder, type EventCollector, type ExpectedLadder } from "../../services/transcoder/testing.ts";
 import { startUploadHarness, type UploadHarness } from "../../services/upload/test-harness.ts";
 import { fileChunks, putChunks, startResumable, uploadStream, type UploadClient } from "../../bench/pipeline/upload-client.ts";
 
 const env = stackEnv();
 let dir: string;
 let minio: MinioClient;
-let producer: EventProducer;
 let harness: UploadHarness;
-let transcoder: Transcoder;
+let worker: { stop(): Promise<void> };
 let events: EventCollector;
-const channels = new Set<string>();
-const jobs: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "pipeline-e2e-"));
   minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
   await ensureBucket(minio, env.minioMediaBucket);
   harness = await startUploadHarness();
-  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "pipeline-e2e" });
-  const logger = createLogger("pipeline-e2e", "silent");
-  // The platform's own topics (the upload service publishes there); this worker takes only this file's channels.
-  transcoder = createTranscoder({
-    brokers: env.kafkaBrokers,
-    groupId: `pipeline-e2e-${randomUUID()}`,
-    clientId: "pipeline-e2e",
-    producer,
-    minio,
-    mediaBucket: env.minioMediaBucket,
-    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
-    settings: { segmentSeconds: 2, preset: "veryfast", crf: 23 },
-    workRoot: join(dir, "work"),
-    logger,
-    accept: (event) => channels.has(event.channelId),
-    onJob: (videoId, phase) => {
-      if (phase === "start") jobs.push(videoId);
-    },
-  });
+  worker = await ensurePipelineWorker();
   events = await collectEvents(env.kafkaBrokers, [topics.videoTranscoded, topics.videoFailed, topics.videoProgress]);
-  await transcoder.start();
 }, 180_000);
 
 afterAll(async () => {
-  await transcoder?.stop();
+  await worker?.stop();
   await events?.stop();
-  await producer?.disconnect();
   await harness?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -66,14 +41,13 @@ afterAll(async () => {
 async function signedIn(): Promise<{ user: string; client: UploadClient; channelId: string }> {
   const user = randomUUID();
   const channelId = await harness.channelOf(user);
-  channels.add(channelId);
   return { user, client: await harness.client(user), channelId };
 }
 
 async function expectTranscoded(videoId: string, expected: ExpectedLadder): Promise<void> {
   const done = await events.waitFor(topics.videoTranscoded, videoId, 180_000);
   await verifyLadder({ minio, bucket: env.minioMediaBucket, ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath, dir: join(dir, "media") }, done, expected);
-  expect(jobs.filter((id) => id === videoId)).toHaveLength(1);
+  expect(runsOf(events, topics.videoProgress, videoId)).toBe(1);
   expect(events.events(topics.videoFailed, videoId)).toHaveLength(0);
 }
 
@@ -90,8 +64,8 @@ describe("upload → transcode → HLS", () => {
   it("a portrait clip without audio, through a resumable session interrupted after its first chunk and resumed", async () => {
     const { user, client, channelId } = await signedIn();
     const file = join(dir, "portrait.mp4");
-    // A high bitrate makes the file span several 5 MiB chunks.
-    makeClip(env.ffmpegPath, file, { width: 360, height: 640, seconds: 4, audio: false, bitrate: "24M" });
+    // Grain makes the file span several 5 MiB chunks.
+    makeClip(env.ffmpegPath, file, { width: 360, height: 640, seconds: 4, audio: false, noise: true });
     const { size } = await stat(file);
     const upload = await startResumable(client, { channelId, title: "Portrait", contentType: "video/mp4", sizeBytes: size });
     expect(size).toBeGreaterThan(upload.chunkSize);

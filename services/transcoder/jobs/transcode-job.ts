@@ -16,7 +16,8 @@
  * keys; segment n always covers the same time span (keyframes are forced at
  * multiples of the segment length), and a rung's playlist is not republished
  * until the re-run has at least as many stored segments as the playlist
- * already published names, so no published playlist ever names a missing one.
+ * already published names (a finished one is left alone until the end), so
+ * no published playlist ever names a missing one.
  */
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -130,8 +131,10 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
           };
         });
 
+    // Every run starts with a 0% report (so a redone job is visible as a second run).
+    onProgress(0, []);
     let encoded = 0;
-    let lastPercent = -1;
+    let lastPercent = 0;
     let lastPlayable = "";
     const report = () => {
       const percent = Math.min(99, Math.floor((encoded / source.duration) * 100));
@@ -226,7 +229,10 @@ async function createRungPublisher(deps: TranscodeJobDeps, prefix: string, outDi
   const key = `${prefix}${rung.name}/index.m3u8`;
   // A playlist left by an earlier run of this job names segments that exist; keep it until we store as many.
   const previous = await deps.store.getText(key);
-  const floor = previous ? parseMediaPlaylist(previous).segments.length : 0;
+  const parsed = previous ? parseMediaPlaylist(previous) : undefined;
+  const floor = parsed?.segments.length ?? 0;
+  // A finished playlist (a redelivered job) stays as it is until this run's own final version.
+  const keepUntilFinal = parsed?.ended ?? false;
   const stored: StoredSegment[] = [];
   let published = 0;
   const local = join(outDir, rung.name);
@@ -249,7 +255,7 @@ async function createRungPublisher(deps: TranscodeJobDeps, prefix: string, outDi
         stored.push({ ...segment, bytes });
         if (deleteUploaded) await rm(file, { force: true });
       }
-      if (final || (stored.length > published && stored.length >= floor)) {
+      if (final || (!keepUntilFinal && stored.length > published && stored.length >= floor)) {
         await deps.store.putText(key, renderMediaPlaylist({ segments: stored, targetSeconds: deps.settings.segmentSeconds, complete: final }));
         published = stored.length;
       }
