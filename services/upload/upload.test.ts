@@ -314,6 +314,25 @@ describe("resumable sessions", () => {
     expect((await client.getUploadStatus({ uploadId })).session?.state).toBe(UploadState.CANCELLED);
   });
 
+  it("discarding a session whose object was completed by a finish that never committed removes the object", async () => {
+    const user = randomUUID();
+    const channelId = await h.channelOf(user);
+    const client = await h.client(user);
+    const { session } = await client.startUpload({ metadata: metadata(channelId, MiB) });
+    const uploadId = session?.uploadId ?? "";
+    const key = `sources/${session?.videoId ?? ""}`;
+    await client.putChunk({ uploadId, offset: 0n, data: randomBytes(MiB) });
+    // A FinishUpload that completed the object, then lost its transaction.
+    const { rows } = await h.upload.pool.query<{ multipart_id: string; etag: string }>(
+      "SELECT s.multipart_id, p.etag FROM upload.upload_sessions s JOIN upload.upload_parts p ON p.session_id = s.id WHERE s.id = $1",
+      [uploadId],
+    );
+    await h.upload.minio.completeMultipartUpload(env.minioSourceBucket, key, rows[0]?.multipart_id ?? "", [{ part: 1, etag: rows[0]?.etag ?? "" }]);
+    expect(await storedObject(key)).toBeDefined();
+    await client.cancelUpload({ uploadId });
+    expect(await storedObject(key)).toBeUndefined();
+  });
+
   it("expired sessions are aborted by the expiry job", async () => {
     const user = randomUUID();
     const channelId = await h.channelOf(user);

@@ -42,6 +42,9 @@ export function createMinioSourceStore(options: MinioSourceStoreOptions): Source
       } catch (err) {
         if (errorCode(err) !== "NoSuchUpload") throw err;
       }
+      // An earlier completion whose transaction never committed may have left the object: a
+      // session that did not complete must leave nothing behind (deleting a missing key succeeds).
+      await client.removeObject(bucket, key);
     },
   };
 }

@@ -14,7 +14,7 @@ export interface SourceStore {
   putPart(key: string, multipartId: string, partNumber: number, data: Uint8Array): Promise<string>;
   /** Joins the parts into the object. Completing an already completed upload of that size succeeds. */
   complete(key: string, multipartId: string, parts: StoredPart[], sizeBytes: number): Promise<void>;
-  /** Discards a multipart upload and its parts; a missing one is not an error. */
+  /** Discards a multipart upload, its parts and any object it became; missing ones are not an error. */
   abort(key: string, multipartId: string): Promise<void>;
 }
 
