@@ -53,7 +53,17 @@ export async function startCatalogHarness(overrides: Partial<CatalogServerOption
     async close() {
       await server.shutdown(1000);
       await pool.end();
-      await database.drop();
+      // DROP … WITH (FORCE) can fail while an autovacuum or superuser session
+      // is in the database for a moment: retry a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await database.drop();
+          return;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        }
+      }
     },
   };
 }

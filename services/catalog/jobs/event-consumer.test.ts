@@ -26,10 +26,10 @@ afterAll(async () => {
   await harness.close();
 });
 
-const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 150_000) => {
+const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 150_000, explain: () => unknown = () => "") => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
+    if (Date.now() > deadline) throw new Error(`timed out waiting ${JSON.stringify(explain())}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 };
@@ -71,9 +71,11 @@ describe("pipeline events", () => {
     try {
       const time = timestampNow();
       await producer.publish(topics.videoUploaded, id, { videoId: id, ownerId: owner, channelId, eventId: randomUUID(), uploadTime: time });
-      await waitFor(() => watched.some((state) => state.status === VideoStatus.PROCESSING));
+      // On timeout, say whether the consumer applied anything at all (it also sees other tests' events).
+      const explain = () => ({ watched, eventsApplied: [...seen.values()].reduce((a, b) => a + b, 0), videosSeen: seen.size });
+      await waitFor(() => watched.some((state) => state.status === VideoStatus.PROCESSING), 150_000, explain);
       await producer.publish(topics.videoProgress, id, { videoId: id, percent: 40, playableRenditions: ["240p"], eventId: randomUUID(), eventTime: time });
-      await waitFor(() => watched.some((state) => state.playable));
+      await waitFor(() => watched.some((state) => state.playable), 150_000, explain);
       await producer.publish(topics.videoTranscoded, id, {
         videoId: id,
         duration: durationFromMs(12_500),
