@@ -42,7 +42,8 @@ go_tool() {
 }
 
 schemas() {
-  local want="$SCHEMA_DIR/v$SCHEMA_K8S_VERSION-local-strict" stamp="$SCHEMA_DIR/.kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
+  # The stamp's -r2 marks the rewritten layout below (bump it when the rewrite changes).
+  local want="$SCHEMA_DIR/v$SCHEMA_K8S_VERSION-local-strict" stamp="$SCHEMA_DIR/.kubernetes-validate-$KUBERNETES_VALIDATE_VERSION-r2"
   if [[ -f "$want/deployment-apps-v1.json" && -f "$stamp" ]]; then
     echo "    Kubernetes $SCHEMA_K8S_VERSION JSON schemas already in .tools/kubernetes-json-schema"
     return 0
@@ -55,9 +56,25 @@ schemas() {
   python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
   rm -rf "$SCHEMA_DIR" && mkdir -p "$SCHEMA_DIR"
   # Only the one version (plain and strict): ~1,500 files instead of ~17,000.
+  # The wheel's schemas carry "$id": "https://kubernetes.io/api/..." and refer to
+  # "/api/_definitions.json#/$defs/...", which that package resolves itself;
+  # kubeconform resolves refs against the file, so drop the ids and make the refs relative.
   python3 - "$tmp"/kubernetes_validate-*.whl "$SCHEMA_DIR" "v$SCHEMA_K8S_VERSION" <<'PY'
-import sys, zipfile, os
+import json, os, sys, zipfile
 wheel, dest, version = sys.argv[1:4]
+
+def relocate(node):
+    if isinstance(node, dict):
+        node.pop("$id", None)
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("/api/_definitions.json"):
+            node["$ref"] = ref[len("/api/"):]
+        for value in node.values():
+            relocate(value)
+    elif isinstance(node, list):
+        for value in node:
+            relocate(value)
+
 prefix = "kubernetes_validate/kubernetes-json-schema/"
 count = 0
 with zipfile.ZipFile(wheel) as z:
@@ -69,8 +86,10 @@ with zipfile.ZipFile(wheel) as z:
             continue
         out = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        with open(out, "wb") as f:
-            f.write(z.read(name))
+        schema = json.loads(z.read(name))
+        relocate(schema)
+        with open(out, "w") as f:
+            json.dump(schema, f)
         count += 1
 if count == 0:
     sys.exit("no schemas for %s in %s" % (version, wheel))

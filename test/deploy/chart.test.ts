@@ -1,0 +1,275 @@
+// Validates the deployment files: the Helm chart k8s/xtream rendered with its
+// defaults and with every switch on (helm lint --strict, kubeconform -strict
+// against offline Kubernetes schemas, and the platform's own rules: non-root
+// read-only containers with limits, gRPC probes, a ServiceAccount each, no
+// inline secrets, the collector DaemonSet), and the collector config through
+// the built collector's `validate`. Tools: scripts/stack/install-deploy-tools.sh.
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  chartDir,
+  deployToolsPresent,
+  helmLint,
+  helmTemplate,
+  installDeployTools,
+  kubeconform,
+  parseManifests,
+  repoRoot,
+  validateCollectorConfig,
+  type HelmSets,
+  type K8sObject,
+} from "./deploy-tools.ts";
+import { containersOf, envOf, findObject, objectsOf, podSpecOf, secretLooking } from "./manifests.ts";
+
+/** Every optional part switched on. */
+const allSwitchesOn: HelmSets = {
+  "autoscaling.enabled": "true",
+  "networkPolicy.enabled": "true",
+  "loadGenerator.enabled": "true",
+  "collector.metrics.otlpHttpEndpoint": "http://prometheus-server.monitoring.svc.cluster.local:9090/api/v1/otlp",
+};
+
+interface ServiceValues {
+  main: string;
+  hostEnv: string;
+  ports: { name: string; containerPort: number; env?: string }[];
+  calls: string[];
+  env?: Record<string, string>;
+  secretEnv?: Record<string, { name: string; key: string }>;
+}
+const values = parse(readFileSync(join(chartDir, "values.yaml"), "utf8")) as { services: Record<string, ServiceValues> };
+const serviceNames = Object.keys(values.services);
+const collectorConfigPath = join(repoRoot, "observability", "collector", "config.yaml");
+/** helm, kubeconform and the collector are quick, but the machines are shared and busy. */
+const toolTimeout = 180_000;
+
+let defaults: K8sObject[] = [];
+let allOn: K8sObject[] = [];
+let defaultsText = "";
+let allOnText = "";
+
+beforeAll(async () => {
+  // CI calls the install script before vitest; this covers a direct `vitest run`.
+  if (!deployToolsPresent()) await installDeployTools();
+  defaultsText = await helmTemplate();
+  allOnText = await helmTemplate(allSwitchesOn);
+  defaults = parseManifests(defaultsText);
+  allOn = parseManifests(allOnText);
+}, 60 * 60_000);
+
+describe("helm chart k8s/xtream", () => {
+  it("passes helm lint --strict with defaults and with every switch on", async () => {
+    await expect(helmLint()).resolves.toContain("0 chart(s) failed");
+    await expect(helmLint(allSwitchesOn)).resolves.toContain("0 chart(s) failed");
+  }, toolTimeout);
+
+  it("renders manifests that kubeconform accepts against the Kubernetes schemas (defaults, all switches, node-local Service)", async () => {
+    const nodeLocal = await helmTemplate({ ...allSwitchesOn, "collector.endpointMode": "nodeLocalService" });
+    for (const text of [defaultsText, allOnText, nodeLocal]) {
+      const result = await kubeconform(text);
+      expect(result.output).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
+      expect(result.ok, result.output).toBe(true);
+    }
+  }, toolTimeout);
+
+  it("fails to render a bad endpoint mode or a call to an unknown service", async () => {
+    await expect(helmTemplate({ "collector.endpointMode": "sidecar" })).rejects.toThrow(/endpointMode/);
+    await expect(helmTemplate({ "services.catalog.calls[0]": "billing" })).rejects.toThrow(/not a service/);
+  }, toolTimeout);
+
+  it("gives every service a Deployment, its own ServiceAccount (no token) and a Service", () => {
+    for (const name of serviceNames) {
+      const deployment = findObject(defaults, "Deployment", `xtream-${name}`);
+      const account = findObject(defaults, "ServiceAccount", `xtream-${name}`);
+      expect(account["automountServiceAccountToken"]).toBe(false);
+      const pod = podSpecOf(deployment);
+      expect(pod.serviceAccountName).toBe(`xtream-${name}`);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      findObject(defaults, "Service", `xtream-${name}`);
+      expect(findObject(defaults, "PodDisruptionBudget", `xtream-${name}`)["spec"]).toMatchObject({ maxUnavailable: 1 });
+    }
+  });
+
+  it("runs every container non-root with a read-only root filesystem, no privileges and seccomp RuntimeDefault", () => {
+    for (const doc of [defaults, allOn]) {
+      for (const workload of objectsOf(doc, "Deployment", "DaemonSet", "Job")) {
+        const pod = podSpecOf(workload);
+        expect(pod.securityContext, workload.metadata.name).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } });
+        for (const container of containersOf(workload)) {
+          expect(container.securityContext, `${workload.metadata.name}/${container.name}`).toMatchObject({
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+          });
+          for (const kind of ["requests", "limits"] as const) {
+            expect(container.resources?.[kind]?.["cpu"], `${container.name} ${kind}.cpu`).toBeTruthy();
+            expect(container.resources?.[kind]?.["memory"], `${container.name} ${kind}.memory`).toBeTruthy();
+          }
+        }
+      }
+    }
+  });
+
+  it("mounts a sized emptyDir on /tmp, with ffmpeg scratch space for the transcoder", () => {
+    for (const name of serviceNames) {
+      const deployment = findObject(defaults, "Deployment", `xtream-${name}`);
+      const [container] = containersOf(deployment);
+      expect(container?.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+      const tmp = podSpecOf(deployment).volumes?.find((volume) => volume.name === "tmp");
+      expect(tmp?.emptyDir?.sizeLimit, name).toBeTruthy();
+    }
+    const transcoder = findObject(defaults, "Deployment", "xtream-transcoder");
+    expect(podSpecOf(transcoder).volumes?.find((volume) => volume.name === "tmp")?.emptyDir?.sizeLimit).toBe("20Gi");
+    const [container] = containersOf(transcoder);
+    expect(envOf(container).get("TRANSCODER_WORK_DIR")?.value).toMatch(/^\/tmp\//);
+    expect(container?.resources?.limits).toHaveProperty("ephemeral-storage");
+    expect(container?.image).toContain("xtream-transcoder");
+  });
+
+  it("probes gRPC services with the health service (liveness / readiness) and the gateway with /healthz", () => {
+    for (const name of serviceNames) {
+      const [container] = containersOf(findObject(defaults, "Deployment", `xtream-${name}`));
+      const port = values.services[name]?.ports[0]?.containerPort;
+      if (name === "gateway") {
+        expect(container?.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: "http" } });
+        expect(container?.readinessProbe).toMatchObject({ httpGet: { path: "/healthz", port: "http" } });
+      } else {
+        expect(container?.livenessProbe, name).toMatchObject({ grpc: { port, service: "liveness" } });
+        expect(container?.readinessProbe, name).toMatchObject({ grpc: { port, service: "readiness" } });
+        expect(container?.startupProbe, name).toMatchObject({ grpc: { port, service: "liveness" } });
+      }
+    }
+  });
+
+  it("runs each service's main.ts with telemetry registered first, bound to all interfaces", () => {
+    for (const name of serviceNames) {
+      const service = values.services[name];
+      const [container] = containersOf(findObject(defaults, "Deployment", `xtream-${name}`));
+      expect(container?.command).toEqual(["node", "--enable-source-maps", "--import", "./lib/telemetry/register.ts", service?.main]);
+      expect(readFileSync(join(repoRoot, service?.main ?? ""), "utf8")).toBeTruthy();
+      expect(envOf(container).get(service?.hostEnv ?? "")?.value).toBe("0.0.0.0");
+    }
+  });
+
+  it("uses only variables the services' config.ts (or the shared logger) reads", () => {
+    for (const name of serviceNames) {
+      const configFile = name === "gateway" ? "gateway/config.ts" : `services/${name}/config.ts`;
+      // LOG_LEVEL is read by the shared logger (lib/logger.ts) for every service.
+      const source = readFileSync(join(repoRoot, configFile), "utf8") + readFileSync(join(repoRoot, "lib", "logger.ts"), "utf8");
+      const [container] = containersOf(findObject(defaults, "Deployment", `xtream-${name}`));
+      const own = [...envOf(container).keys()].filter((key) => !/^(HOST_IP|POD_NAME|POD_NAMESPACE|NODE_NAME|TMPDIR|OTEL_.*)$/.test(key));
+      for (const key of own) expect(source, `${name}: ${key} is not read by ${configFile}`).toMatch(new RegExp(`\\b${key}\\b`));
+    }
+  });
+
+  it("points each service at the addresses of the services it calls", () => {
+    for (const name of serviceNames) {
+      const env = envOf(containersOf(findObject(defaults, "Deployment", `xtream-${name}`))[0]);
+      for (const callee of values.services[name]?.calls ?? []) {
+        const service = findObject(defaults, "Service", `xtream-${callee}`);
+        const port = (service["spec"] as { ports: { port: number }[] }).ports[0]?.port;
+        expect(env.get(`${callee.toUpperCase()}_ADDR`)?.value).toBe(`xtream-${callee}:${String(port)}`);
+      }
+    }
+  });
+
+  it("keeps secrets out of the chart: credentials come from existing Secrets by name", () => {
+    expect(objectsOf(allOn, "Secret")).toEqual([]);
+    for (const doc of [defaults, allOn]) {
+      for (const workload of objectsOf(doc, "Deployment", "DaemonSet", "Job")) {
+        for (const container of containersOf(workload)) {
+          for (const [key, entry] of envOf(container)) {
+            if (!secretLooking(key)) continue;
+            expect(entry.value, `${workload.metadata.name}: ${key} must come from a Secret`).toBeUndefined();
+            expect(entry.valueFrom?.secretKeyRef?.name, key).toBeTruthy();
+          }
+        }
+      }
+    }
+    const identity = envOf(containersOf(findObject(defaults, "Deployment", "xtream-identity"))[0]);
+    expect(identity.get("IDENTITY_SIGNING_KEYS")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-identity", key: "signing-keys" });
+    expect(identity.get("DATABASE_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-postgres", key: "database-url" });
+  });
+
+  it("runs the OpenTelemetry Collector as a DaemonSet with hostPorts, and points pods at their node's collector", () => {
+    const daemonSet = findObject(defaults, "DaemonSet", "xtream-otel-collector");
+    const [collector] = containersOf(daemonSet);
+    expect(collector?.ports).toEqual(
+      expect.arrayContaining([expect.objectContaining({ containerPort: 4317, hostPort: 4317 }), expect.objectContaining({ containerPort: 4318, hostPort: 4318 })]),
+    );
+    const configMap = findObject(defaults, "ConfigMap", "xtream-otel-collector");
+    const data = configMap["data"] as Record<string, string>;
+    expect(data["config.yaml"]?.trim()).toBe(readFileSync(collectorConfigPath, "utf8").trim());
+    for (const name of serviceNames) {
+      const env = envOf(containersOf(findObject(defaults, "Deployment", `xtream-${name}`))[0]);
+      const keys = [...env.keys()];
+      expect(env.get("HOST_IP")?.valueFrom?.fieldRef?.fieldPath).toBe("status.hostIP");
+      expect(env.get("OTEL_EXPORTER_OTLP_ENDPOINT")?.value).toBe("http://$(HOST_IP):4317");
+      expect(keys.indexOf("HOST_IP")).toBeLessThan(keys.indexOf("OTEL_EXPORTER_OTLP_ENDPOINT"));
+      expect(env.get("OTEL_SERVICE_NAME")?.value).toBe(`xtream-${name}`);
+    }
+  });
+
+  it("switches on HPAs (and leaves replicas to them), network policies and a bounded load generator", () => {
+    for (const name of serviceNames) {
+      expect(findObject(allOn, "HorizontalPodAutoscaler", `xtream-${name}`)["spec"]).toMatchObject({ scaleTargetRef: { kind: "Deployment", name: `xtream-${name}` } });
+      expect(findObject(allOn, "Deployment", `xtream-${name}`)["spec"]).not.toHaveProperty("replicas");
+      expect(findObject(defaults, "Deployment", `xtream-${name}`)["spec"]).toHaveProperty("replicas");
+      findObject(allOn, "NetworkPolicy", `xtream-${name}`);
+    }
+    expect(objectsOf(defaults, "HorizontalPodAutoscaler", "NetworkPolicy", "Job")).toEqual([]);
+    expect(findObject(allOn, "NetworkPolicy", "xtream-default-deny")["spec"]).toMatchObject({ podSelector: { matchLabels: { "app.kubernetes.io/instance": "xtream" } }, policyTypes: ["Ingress", "Egress"] });
+    const job = findObject(allOn, "Job", "xtream-load-generator");
+    const jobSpec = job["spec"] as { backoffLimit?: number; activeDeadlineSeconds?: number };
+    expect(jobSpec.backoffLimit).toBe(0);
+    expect(jobSpec.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(envOf(containersOf(job)[0]).get("GATEWAY_URL")?.value).toBe("http://xtream-gateway:8080");
+  });
+
+  it("lets only the gateway, catalog and upload reach identity, and only the gateway reach upload", () => {
+    const callersOf = (name: string) => {
+      const spec = findObject(allOn, "NetworkPolicy", `xtream-${name}`)["spec"] as { ingress: { from?: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
+      return spec.ingress.flatMap((rule) => rule.from ?? []).map((peer) => peer.podSelector.matchLabels["app.kubernetes.io/name"]).sort();
+    };
+    expect(callersOf("identity")).toEqual(["catalog", "gateway", "upload"]);
+    expect(callersOf("upload")).toEqual(["gateway"]);
+    expect(callersOf("transcoder")).toEqual([]);
+  });
+});
+
+describe("collector config", () => {
+  let dir = "";
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "xtream-otelcol-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is valid for the built collector, alone and with the chart's metrics-backend overlay", async () => {
+    const alone = await validateCollectorConfig([collectorConfigPath]);
+    expect(alone.ok, alone.output).toBe(true);
+    const data = findObject(allOn, "ConfigMap", "xtream-otel-collector")["data"] as Record<string, string>;
+    const overlay = join(dir, "overlay.yaml");
+    await writeFile(overlay, data["overlay.yaml"] ?? "");
+    expect(data["overlay.yaml"]).toContain("otlp_http/metrics");
+    const merged = await validateCollectorConfig([collectorConfigPath, overlay], { TRACES_OTLP_ENDPOINT: "jaeger:4317" });
+    expect(merged.ok, merged.output).toBe(true);
+  }, toolTimeout);
+
+  it("rejects a pipeline that names an exporter the build does not have", async () => {
+    const bad = join(dir, "bad.yaml");
+    await writeFile(bad, "service:\n  pipelines:\n    traces:\n      exporters: [prometheusremotewrite]\n");
+    const result = await validateCollectorConfig([collectorConfigPath, bad]);
+    expect(result.ok).toBe(false);
+    expect(result.output).toMatch(/prometheusremotewrite/);
+  }, toolTimeout);
+});
+
