@@ -8,7 +8,7 @@
  * interleaved and medians reported. Then 200 concurrent requests for a cold
  * segment, counting MinIO reads. The last line is one JSON object.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -17,15 +17,17 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { startBenchDirectory } from "./directory.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const DURATION_S = Number(process.env["BENCH_DURATION_S"] ?? 5);
-const REPEATS = Number(process.env["BENCH_REPEATS"] ?? 3);
+const REPEATS = Number(process.env["BENCH_REPEATS"] ?? 4);
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 50);
 const children: ChildProcess[] = [];
+const execFileAsync = promisify(execFile);
 const log = (message: string) => console.log(`[bench edge] ${message}`);
 
 process.on("exit", () => {
@@ -75,8 +77,10 @@ interface WrkResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
-  /** Socket errors (wrk counts a response slower than 2 s as a timeout). */
+  /** Connect, read and write errors (a closed or reset connection). */
   errors: number;
+  /** Responses slower than wrk's 2 s timeout. */
+  timeouts: number;
   non2xx: number;
 }
 
@@ -87,15 +91,22 @@ function toMs(value: string): number {
   return match[2] === "us" ? amount / 1000 : match[2] === "ms" ? amount : match[2] === "s" ? amount * 1000 : amount * 60_000;
 }
 
-function wrk(url: string): WrkResult {
-  const out = execFileSync("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", url], { encoding: "utf8" });
+/**
+ * One wrk run. Asynchronous on purpose: this process also hosts the edges'
+ * VideoService peer (directory.ts); a synchronous wait would freeze it for the
+ * whole run, and every edge whose visibility answer needed refreshing would
+ * stall on its 2 s catalog deadline (one wrk "timeout" per connection).
+ */
+async function wrk(url: string): Promise<WrkResult> {
+  const { stdout: out } = await execFileAsync("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", url], { encoding: "utf8" });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "");
   const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0;
-  return { rps, p50Ms: p50, p99Ms: p99, errors, non2xx };
+  const errors = socketErrors ? socketErrors.slice(1, 4).reduce((sum, value) => sum + Number(value), 0) : 0;
+  const timeouts = Number(socketErrors?.[4] ?? 0);
+  return { rps, p50Ms: p50, p99Ms: p99, errors, timeouts, non2xx };
 }
 
 const median = (values: number[]) => {
@@ -218,15 +229,18 @@ async function main() {
   const results: Record<string, Record<string, WrkResult[]>> = {};
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     for (const [fileName, file] of Object.entries(files)) {
-      for (const [serverName, base] of Object.entries(servers)) {
-        const result = wrk(`${base}/v/${videoId}/${file.rel}`);
+      // Rotate the order every repeat: no server always runs right after another.
+      const entries = Object.entries(servers);
+      const shift = (repeat - 1) % entries.length;
+      for (const [serverName, base] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
+        const result = await wrk(`${base}/v/${videoId}/${file.rel}`);
         ((results[fileName] ??= {})[serverName] ??= []).push(result);
-        log(`#${repeat} ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  socket errors ${result.errors}` : ""}${result.non2xx ? `  NON-2XX ${result.non2xx}` : ""}`);
+        log(`#${repeat} ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  SOCKET ERRORS ${result.errors}` : ""}${result.timeouts ? `  timeouts (>2 s) ${result.timeouts}` : ""}${result.non2xx ? `  NON-2XX ${result.non2xx}` : ""}`);
       }
     }
   }
 
-  const summary: Record<string, Record<string, { rps: number; p50_ms: number; p99_ms: number; errors: number; non2xx: number }>> = {};
+  const summary: Record<string, Record<string, { rps: number; p50_ms: number; p99_ms: number; errors: number; timeouts: number; non2xx: number }>> = {};
   for (const [fileName, byServer] of Object.entries(results)) {
     for (const [serverName, runs] of Object.entries(byServer)) {
       (summary[fileName] ??= {})[serverName] = {
@@ -234,6 +248,7 @@ async function main() {
         p50_ms: round(median(runs.map((run) => run.p50Ms))),
         p99_ms: round(median(runs.map((run) => run.p99Ms))),
         errors: runs.reduce((sum, run) => sum + run.errors, 0),
+        timeouts: runs.reduce((sum, run) => sum + run.timeouts, 0),
         non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
       };
     }
@@ -280,6 +295,9 @@ async function main() {
       playlist_ratio_vs_nginx: ratio("playlist", "edge", "nginx"),
       node_vs_nginx_big: ratio("big", "node", "nginx"),
       rps: Object.fromEntries(Object.entries(summary).map(([file, byServer]) => [file, Object.fromEntries(Object.entries(byServer).map(([server, row]) => [server, row.rps]))])),
+      socket_errors: Object.values(summary).reduce((sum, byServer) => sum + Object.values(byServer).reduce((inner, row) => inner + row.errors, 0), 0),
+      edge_socket_errors: Object.values(summary).reduce((sum, byServer) => sum + (byServer["edge"]?.errors ?? 0) + (byServer["redis"]?.errors ?? 0), 0),
+      timeouts: Object.values(summary).reduce((sum, byServer) => sum + Object.values(byServer).reduce((inner, row) => inner + row.timeouts, 0), 0),
       non_2xx: Object.values(summary).reduce((sum, byServer) => sum + Object.values(byServer).reduce((inner, row) => inner + row.non2xx, 0), 0),
       load_average_1m: round(loadavg()[0] ?? 0, 2),
       duration_s: DURATION_S,

@@ -23,7 +23,12 @@ export const playbackConfigSchema = z.object({
     .min(1)
     .transform((value) => value.split(",").map((secret) => secret.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(32, "each secret needs at least 32 characters")).min(1)),
+  /** Shortest lifetime of a token from GetPlaybackInfo. */
   PLAYBACK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(7200),
+  /** A token lasts at least the video's length plus this margin (pauses, buffering)… */
+  PLAYBACK_TOKEN_DURATION_MARGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(1800),
+  /** …but never longer than this (a leaked link stops working within this time). */
+  PLAYBACK_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(30).max(7 * 86_400).default(43_200),
   /** In-process cache bound; 0 turns the memory tier off (every hit then comes from Redis). */
   PLAYBACK_MEMORY_CACHE_BYTES: bytes(256 * MiB),
   PLAYBACK_MEMORY_MAX_OBJECT_BYTES: bytes(16 * MiB),
@@ -42,6 +47,9 @@ export const playbackConfigSchema = z.object({
     .default("true")
     .transform((value) => value === "true"),
   LOG_LEVEL: common.logLevel,
+}).refine((config) => config.PLAYBACK_TOKEN_MAX_TTL_SECONDS >= config.PLAYBACK_TOKEN_TTL_SECONDS, {
+  message: "PLAYBACK_TOKEN_MAX_TTL_SECONDS must be at least PLAYBACK_TOKEN_TTL_SECONDS",
+  path: ["PLAYBACK_TOKEN_MAX_TTL_SECONDS"],
 });
 
 export type PlaybackConfig = z.infer<typeof playbackConfigSchema>;

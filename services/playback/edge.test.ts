@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
+import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
 import { createPlaybackTokens } from "./domain/playback-token.ts";
@@ -207,6 +208,53 @@ describe("HTTP", () => {
       expect(await rawStatus(edge.baseUrl, path), path).toBe(404);
     }
     expect((await get(`/v/${publicVideo}/master.m3u8`, {}, "DELETE")).status).toBe(405);
+  });
+});
+
+describe("connections", () => {
+  // The bench once showed one wrk error per connection on every edge run; the
+  // cause was the bench freezing its own catalog stand-in (see bench/edge/run.ts),
+  // but every answer the edge gives must leave a keep-alive connection usable.
+  it("keeps one keep-alive connection open across every kind of answer", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<Socket>();
+    const send = (path: string, method = "GET", headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(edge.baseUrl);
+        const req = request({ host: url.hostname, port: url.port, path, method, headers, agent }, (res) => {
+          sockets.add(res.socket);
+          expect(res.headers.connection, `${method} ${path}`).not.toBe("close");
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    try {
+      const video = randomUUID();
+      directory.videos.set(video, { visibility: Visibility.PUBLIC });
+      await publishFixture(video);
+      const segment = `/v/${video}/240p/seg_00001.ts`;
+      const etag = (await get(`/v/${publicVideo}/240p/seg_00000.ts`)).headers.get("etag") as string;
+      const statuses: number[] = [];
+      statuses.push(await send(segment)); // miss: origin read, asynchronous answer
+      for (let index = 0; index < 20; index++) statuses.push(await send(segment)); // memory hits
+      statuses.push(await send(`/v/${publicVideo}/240p/seg_00000.ts`, "HEAD"));
+      statuses.push(await send(`/v/${publicVideo}/240p/seg_00000.ts`, "GET", { "if-none-match": etag }));
+      statuses.push(await send(`/v/${publicVideo}/240p/seg_00000.ts`, "GET", { range: "bytes=0-99" }));
+      statuses.push(await send(`/v/${publicVideo}/240p/seg_00000.ts`, "GET", { range: "bytes=99999999-" }));
+      statuses.push(await send(`/v/${publicVideo}/240p/index.m3u8`, "GET", { "accept-encoding": "gzip" }));
+      statuses.push(await send(`/v/${privateVideo}/master.m3u8`));
+      statuses.push(await send(`/v/${publicVideo}/720p/seg_00000.ts`));
+      statuses.push(await send(`/nowhere`));
+      statuses.push(await send(`/v/${publicVideo}/master.m3u8`, "DELETE"));
+      statuses.push(await send(`/v/${publicVideo}/master.m3u8`, "OPTIONS"));
+      statuses.push(await send(`/metrics.json`));
+      expect(statuses).toEqual([...Array<number>(21).fill(200), 200, 304, 206, 416, 200, 403, 404, 404, 405, 204, 200]);
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -24,7 +24,12 @@ runService({
       catalog: createCatalogVideos({ address: config.CATALOG_ADDR }),
       origin: createMinioOrigin({ client: minio, bucket: config.MINIO_MEDIA_BUCKET }),
       shared: redis,
-      tokens: createPlaybackTokens({ secrets: config.PLAYBACK_TOKEN_SECRETS, ttlSeconds: config.PLAYBACK_TOKEN_TTL_SECONDS }),
+      tokens: createPlaybackTokens({
+        secrets: config.PLAYBACK_TOKEN_SECRETS,
+        ttlSeconds: config.PLAYBACK_TOKEN_TTL_SECONDS,
+        durationMarginSeconds: config.PLAYBACK_TOKEN_DURATION_MARGIN_SECONDS,
+        maxTtlSeconds: config.PLAYBACK_TOKEN_MAX_TTL_SECONDS,
+      }),
       publicUrl: config.PLAYBACK_PUBLIC_URL,
       cache: {
         memoryMaxBytes: config.PLAYBACK_MEMORY_CACHE_BYTES,

@@ -98,6 +98,14 @@ export interface DirectoryVideo {
  * A real gRPC peer implementing catalog's VideoService.GetVideo the way the
  * catalog does (anonymous callers see public and unlisted videos, owners also
  * their private ones), over an in-memory table the test controls.
+ *
+ * Kept for the edge, purge and Redis-outage tests on purpose: the edge only
+ * asks anonymous GetVideo, and these tests need videos that are READY at
+ * once under ids whose HLS trees they upload, and visibility flips that take
+ * effect without the catalog's outbox relay (which runs in catalog's main,
+ * not in createCatalogServer). GetPlaybackInfo, where the catalog's own
+ * access rules matter, is tested against the real catalog server
+ * (playback-info.test.ts).
  */
 export async function startVideoDirectory() {
   const videos = new Map<string, DirectoryVideo>();
@@ -147,14 +155,20 @@ export interface TestEdge {
 }
 
 /** Starts an edge (HTTP + gRPC) with its own Redis key prefix. */
-export async function startTestEdge(options: { catalogAddress: string; cache?: Partial<EdgeCacheSettings>; secrets?: string[] }): Promise<TestEdge> {
+export async function startTestEdge(options: {
+  catalogAddress: string;
+  cache?: Partial<EdgeCacheSettings>;
+  secrets?: string[];
+  /** Token lifetime beyond the base 600 s (see PlaybackTokensOptions). */
+  tokens?: { durationMarginSeconds?: number; maxTtlSeconds?: number };
+}): Promise<TestEdge> {
   const env = stackEnv();
   const logger = createLogger("playback-test", "silent");
   const { client, bucket } = testMinio();
   const origin = createMinioOrigin({ client, bucket });
   const stats = createEdgeStats();
   const redis = createRedisCache({ url: env.redisUrl, stats, logger, prefix: `xtream:test:${randomUUID()}:` });
-  const tokens = createPlaybackTokens({ secrets: options.secrets ?? TEST_SECRETS, ttlSeconds: 600 });
+  const tokens = createPlaybackTokens({ secrets: options.secrets ?? TEST_SECRETS, ttlSeconds: 600, ...options.tokens });
   const server = createPlaybackServer({
     logger,
     stats,

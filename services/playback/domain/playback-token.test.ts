@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPlaybackTokens } from "./playback-token.ts";
+import { createPlaybackTokens, tokenLifetimeSeconds } from "./playback-token.ts";
 
 const videoA = "0b3c7a52-9a51-4f7e-8d7e-3c1f2a9b6d10";
 const videoB = "1c4d8b63-0b62-4a8f-9e8f-4d2a3b0c7e21";
@@ -40,5 +40,18 @@ describe("playback tokens", () => {
     const retired = createPlaybackTokens({ secrets: [secret2], ttlSeconds: 60 });
     expect(retired.verify(old, videoA, now)).toBe(false);
     expect(retired.verify(fresh, videoA, now)).toBe(true);
+  });
+
+  it("lasts at least a long video's length plus the margin, capped", () => {
+    const long = createPlaybackTokens({ secrets: [secret1], ttlSeconds: 7200, durationMarginSeconds: 1800, maxTtlSeconds: 43_200 });
+    expect(long.issue(videoA, now).expiresAtMs).toBe(now + 7200_000);
+    expect(long.issue(videoA, now, 600).expiresAtMs).toBe(now + 7200_000);
+    const threeHours = long.issue(videoA, now, 3 * 3600 + 0.4);
+    expect(threeHours.expiresAtMs).toBe(now + (3 * 3600 + 1 + 1800) * 1000);
+    expect(long.verify(threeHours.token, videoA, now + 3 * 3600_000 + 60_000)).toBe(true);
+    expect(long.issue(videoA, now, 100 * 3600).expiresAtMs).toBe(now + 43_200_000);
+    expect(tokenLifetimeSeconds({ ttlSeconds: 60 }, 10_000)).toBe(60);
+    expect(tokenLifetimeSeconds({ ttlSeconds: 60, durationMarginSeconds: 10, maxTtlSeconds: 30 }, 10_000)).toBe(60);
+    expect(tokenLifetimeSeconds({ ttlSeconds: 60, durationMarginSeconds: 10, maxTtlSeconds: 600 }, Number.NaN)).toBe(60);
   });
 });

@@ -8,8 +8,12 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
  * rotation is only a change of the configured list).
  */
 export interface PlaybackTokens {
-  /** Signs a token for one video, valid for the configured TTL from `nowMs`. */
-  issue(videoId: string, nowMs?: number): { token: string; expiresAtMs: number };
+  /**
+   * Signs a token for one video from `nowMs`, valid for the configured TTL or,
+   * for a video of `mediaSeconds`, at least its length plus the margin (capped
+   * at maxTtlSeconds), so a viewer of a long video is not cut off mid-playback.
+   */
+  issue(videoId: string, nowMs?: number, mediaSeconds?: number): { token: string; expiresAtMs: number };
   /** True when the token is well formed, signed by a known key, unexpired and for this video. */
   verify(token: string, videoId: string, nowMs?: number): boolean;
 }
@@ -17,7 +21,20 @@ export interface PlaybackTokens {
 export interface PlaybackTokensOptions {
   /** Secrets, current first; older ones only verify. */
   secrets: string[];
+  /** The shortest lifetime of a token. */
   ttlSeconds: number;
+  /** Added to a video's length (pauses, buffering, seeking back); default 0. */
+  durationMarginSeconds?: number;
+  /** The longest lifetime, whatever the video's length; default ttlSeconds (fixed lifetime). */
+  maxTtlSeconds?: number;
+}
+
+/** A token's lifetime for a video of `mediaSeconds`: max(ttl, length + margin), at most the cap (never below ttl). */
+export function tokenLifetimeSeconds(options: Omit<PlaybackTokensOptions, "secrets">, mediaSeconds: number): number {
+  const cap = Math.max(options.ttlSeconds, options.maxTtlSeconds ?? options.ttlSeconds);
+  const media = Number.isFinite(mediaSeconds) && mediaSeconds > 0 ? Math.ceil(mediaSeconds) : 0;
+  const wanted = media > 0 ? media + (options.durationMarginSeconds ?? 0) : 0;
+  return Math.min(cap, Math.max(options.ttlSeconds, wanted));
 }
 
 /** Creates the token signer/verifier from the configured secrets. */
@@ -33,8 +50,8 @@ export function createPlaybackTokens(options: PlaybackTokensOptions): PlaybackTo
     createHmac("sha256", key).update(`${kid}.${videoId}.${expiry}`).digest();
 
   return {
-    issue(videoId, nowMs = Date.now()) {
-      const expiresAtMs = (Math.floor(nowMs / 1000) + options.ttlSeconds) * 1000;
+    issue(videoId, nowMs = Date.now(), mediaSeconds = 0) {
+      const expiresAtMs = (Math.floor(nowMs / 1000) + tokenLifetimeSeconds(options, mediaSeconds)) * 1000;
       const expiry = (expiresAtMs / 1000).toString(36);
       const signature = sign(currentKid, keys.get(currentKid) as Buffer, videoId, expiry).toString("base64url");
       return { token: `${currentKid}.${expiry}.${signature}`, expiresAtMs };

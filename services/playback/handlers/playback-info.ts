@@ -27,7 +27,9 @@ export function createPlaybackInfoService(options: PlaybackInfoOptions): Partial
       const complete = video.status === VideoStatus.READY;
       if (!complete && !video.playable) throw failedPrecondition("the video is not playable yet");
       const needsToken = video.visibility !== Visibility.PUBLIC;
-      const issued = needsToken ? options.tokens.issue(video.id) : undefined;
+      // A token outlives the video's length (plus a margin, capped): a long private video plays to the end.
+      const mediaSeconds = video.duration ? Number(video.duration.seconds) + video.duration.nanos / 1e9 : 0;
+      const issued = needsToken ? options.tokens.issue(video.id, Date.now(), mediaSeconds) : undefined;
       const base = `${publicUrl}/v/${video.id}${issued ? `/t/${issued.token}` : ""}`;
       const url = (file: string) => `${base}/${file}`;
       const poster = video.posterPath && isServableFile(video.posterPath) ? video.posterPath : "poster.jpg";
