@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { create, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
-import { ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Logger } from "../logger.ts";
@@ -204,10 +204,13 @@ function adaptMethod(
   }
 }
 
+const CLIENT_CANCELLED = new ConnectError("client cancelled the call", Code.Canceled);
+
 /** A HandlerContext whose signal aborts on client cancellation, deadline or forced shutdown. */
 function handlerContext(service: DescService, method: DescMethod, call: BaseCall, shutdownSignal: AbortSignal) {
   const requestController = new AbortController();
-  call.on("cancelled", () => requestController.abort(new ConnectError("client cancelled the call", 1)));
+  // grpc-js emits "cancelled" at the end of every call, so the reason is one shared object.
+  call.on("cancelled", () => requestController.abort(CLIENT_CANCELLED));
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;

@@ -171,6 +171,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         await admin.disconnect();
       }
       await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: options.fromBeginning ?? true });
+      // kafkajs restarts itself after retriable crashes; make every crash visible.
+      consumer.on(consumer.events.CRASH, (event) => {
+        options.logger.error({ err: event.payload.error, restart: event.payload.restart }, "kafka consumer crashed");
+      });
       await consumer.run({
         autoCommit: true,
         partitionsConsumedConcurrently: options.concurrency ?? 1,
