@@ -7,6 +7,8 @@ import { createGrpcServer, type GrpcServer } from "../../lib/grpc/index.ts";
 import { createEventConsumer, topics as platformTopics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
+import { readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import type { EncodeSettings, FfmpegPaths } from "./adapters/ffmpeg.ts";
 import { createMediaStore } from "./adapters/media-store.ts";
@@ -49,6 +51,28 @@ export interface Transcoder {
   start(): Promise<void>;
   /** Leaves the group after the in-flight job stops; its offset stays uncommitted so the job is redone. */
   stop(): Promise<void>;
+}
+
+/**
+ * Removes job folders left by killed workers (SIGKILL skips cleanup). Only
+ * folders older than the job time limit go: a live job on another worker
+ * sharing the folder is never that old.
+ */
+async function removeStaleJobDirs(workRoot: string, olderThanMs: number, logger: Logger): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(workRoot);
+  } catch {
+    return;
+  }
+  for (const name of names.filter((entry) => entry.startsWith("job-"))) {
+    const path = join(workRoot, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > olderThanMs) {
+      await rm(path, { recursive: true, force: true });
+      logger.info({ path }, "removed a stale job folder");
+    }
+  }
 }
 
 /** The transcoder's topics, with a prefix for isolation. */
@@ -99,6 +123,7 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
     consumer,
     topics,
     async start() {
+      await removeStaleJobDirs(options.workRoot, options.timeoutMs ?? 30 * 60_000, options.logger);
       await consumer.start();
       consuming = true;
     },

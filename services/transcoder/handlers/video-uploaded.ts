@@ -14,6 +14,7 @@ import type {
   VideoTranscodedSchema,
   VideoUploadedSchema,
 } from "../../../gen/xtream/events/v1/video_events_pb.js";
+import { createTranscoderMetrics } from "../adapters/transcoder-metrics.ts";
 import { UnplayableSourceError } from "../domain/source.ts";
 import { runTranscodeJob, videoPrefix, type TranscodeJobDeps } from "../jobs/transcode-job.ts";
 
@@ -51,6 +52,7 @@ export const TRANSIENT_FAILURE_REASON = "the video could not be processed; pleas
 /** Builds the registry entry for video.uploaded. */
 export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions): EventHandler {
   const { producer, topics } = options;
+  const metrics = createTranscoderMetrics();
   return eventHandler({
     topic: topics.videoUploaded,
     attempts: options.attempts,
@@ -62,9 +64,15 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
       if (!event.sourceBucket || !event.sourceKey) throw new PermanentError("the event names no source file");
       const log = options.logger.child({ videoId: event.videoId, attempt: meta.attempt });
       options.onJob?.(event.videoId, "start");
+      const started = performance.now();
+      let playableSeen = false;
       // Progress events are best effort and sent in order; the job never waits for Kafka.
       let progressChain = Promise.resolve();
       const sendProgress = (percent: number, playable: readonly string[]) => {
+        if (!playableSeen && playable.length > 0) {
+          playableSeen = true;
+          metrics.firstPlayable((performance.now() - started) / 1000);
+        }
         progressChain = progressChain.then(() =>
           producer
             .publish(topics.videoProgress, event.videoId, {
@@ -99,10 +107,12 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
           eventTime: timestampNow(),
         });
         options.onJob?.(event.videoId, "done");
+        metrics.jobEnded("transcoded", (performance.now() - started) / 1000);
         log.info({ duration: result.durationSeconds, renditions: result.renditions.length }, "transcoded");
       } catch (err) {
         await progressChain;
         options.onJob?.(event.videoId, "error");
+        metrics.jobEnded(err instanceof UnplayableSourceError ? "unplayable" : "error", (performance.now() - started) / 1000);
         if (err instanceof UnplayableSourceError) throw new PermanentError(err.message, { cause: err });
         throw err;
       }
