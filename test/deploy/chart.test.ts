@@ -253,9 +253,14 @@ describe("collector config", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("is valid for the built collector, alone and with the chart's metrics-backend overlay", async () => {
+  it("is valid for the built collector, alone and with the chart's overlays (default and metrics backend)", async () => {
     const alone = await validateCollectorConfig([collectorConfigPath]);
     expect(alone.ok, alone.output).toBe(true);
+    const defaultData = findObject(defaults, "ConfigMap", "xtream-otel-collector")["data"] as Record<string, string>;
+    const defaultOverlay = join(dir, "default-overlay.yaml");
+    await writeFile(defaultOverlay, defaultData["overlay.yaml"] ?? "");
+    const withDefault = await validateCollectorConfig([collectorConfigPath, defaultOverlay]);
+    expect(withDefault.ok, withDefault.output).toBe(true);
     const data = findObject(allOn, "ConfigMap", "xtream-otel-collector")["data"] as Record<string, string>;
     const overlay = join(dir, "overlay.yaml");
     await writeFile(overlay, data["overlay.yaml"] ?? "");
