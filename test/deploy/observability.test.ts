@@ -30,8 +30,8 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * The Prometheus names of the metrics the code registers: dots become
- * underscores, counters get `_total`, a `By` unit adds `_bytes` (unless the
- * name ends so already), histograms expose _bucket/_sum/_count.
+ * underscores, counters get `_total`, a `By` unit adds `_bytes` and an `s` unit
+ * `_seconds` (unless the name ends so already), histograms expose _bucket/_sum/_count.
  */
 function emittedPrometheusNames(): Set<string> {
   const names = new Set<string>();
@@ -41,6 +41,7 @@ function emittedPrometheusNames(): Set<string> {
       const [, kind = "", name = "", options = ""] = match;
       let base = name.replace(/[^a-zA-Z0-9_]/g, "_");
       if (/unit:\s*"By"/.test(options) && !base.endsWith("_bytes")) base += "_bytes";
+      if (/unit:\s*"s"/.test(options) && !base.endsWith("_seconds")) base += "_seconds";
       if (kind.endsWith("Counter") && !kind.includes("UpDown")) names.add(`${base}_total`);
       else if (kind === "Histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(base + suffix);
       else names.add(base);
@@ -62,6 +63,7 @@ describe("alert rules and dashboard", () => {
     expect(emitted).toContain("identity_login_attempts_total");
     expect(emitted).toContain("xtream_edge_origin_bytes_total");
     expect(emitted).toContain("xtream_edge_memory_bytes");
+    expect(emitted).toContain("xtream_transcoder_job_duration_seconds_bucket");
   });
 
   it("alert rules are well formed and query only emitted metrics", () => {
