@@ -12,7 +12,9 @@ COMPONENTS=(redis postgres kafka minio)
 usage() {
   cat <<'USAGE'
 usage: ./dev.sh <command>
-  up            install what is missing, start Redis, PostgreSQL, Kafka, MinIO and the services
+  up [--observability]
+                install what is missing, start Redis, PostgreSQL, Kafka, MinIO and the services
+                (--observability: also Jaeger and the OpenTelemetry Collector, with services exporting to it)
   down          stop what `up` started (services first)
   status        health of each component and service
   logs [name]   tail the logs (all, or one of: redis postgres kafka minio <service>)
@@ -52,6 +54,12 @@ start_components() {
 cmd_up() {
   install_components
   start_components
+  if [[ "${XTREAM_OBSERVABILITY:-0}" == 1 ]]; then
+    # Jaeger v2 and the OpenTelemetry Collector; services export to the collector.
+    bash "$STACK/jaeger.sh" start
+    bash "$STACK/otelcol.sh" start
+    export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317
+  fi
   bash "$STACK/services.sh" start || echo "warning: some services failed to start (see above)" >&2
   echo
   echo "Xtream stack is up:"
@@ -65,6 +73,8 @@ cmd_up() {
 
 cmd_down() {
   bash "$STACK/services.sh" stop
+  bash "$STACK/otelcol.sh" stop
+  bash "$STACK/jaeger.sh" stop
   local i
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do bash "$STACK/${COMPONENTS[$i]}.sh" stop; done
 }
@@ -73,6 +83,8 @@ cmd_status() {
   local rc=0 c
   [[ -x "$TOOLS_DIR/node/bin/node" ]] && export PATH="$TOOLS_DIR/node/bin:$PATH"
   for c in "${COMPONENTS[@]}"; do bash "$STACK/$c.sh" status || rc=1; done
+  if is_running otelcol; then bash "$STACK/otelcol.sh" status || rc=1; fi
+  if is_running jaeger; then bash "$STACK/jaeger.sh" status || rc=1; fi
   bash "$STACK/services.sh" status || rc=1
   return $rc
 }
@@ -110,6 +122,8 @@ cmd_test() {
   eslint --max-warnings=0 .
   say "tsc --noEmit"
   tsc --noEmit
+  say "deploy tools (helm, kubeconform, Kubernetes schemas, OpenTelemetry Collector)"
+  bash "$STACK/install-deploy-tools.sh" all
   say "vitest run"
   local rc=0
   vitest run || rc=$?
@@ -136,7 +150,10 @@ cmd_bench() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up)
+    [[ "${2:-}" == --observability ]] && export XTREAM_OBSERVABILITY=1
+    cmd_up
+    ;;
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
