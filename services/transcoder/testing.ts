@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { expect } from "vitest";
-import type { VideoProgressSchema, VideoTranscoded } from "../../gen/xtream/events/v1/video_events_pb.js";
+import type { VideoProgressSchema, VideoTranscoded, VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { createEventProducer } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createMinioClient } from "../../lib/storage/minio.ts";
@@ -59,11 +59,11 @@ export function makeClip(ffmpeg: string, file: string, clip: ClipOptions): void 
 /**
  * Makes sure a transcoder serves the platform's own topics for a pipeline
  * test: the stack's (./dev.sh up started services/transcoder) when its health
- * port answers, otherwise one started here in-process, as one more worker of
- * the "xtream-transcoder" group. Either way there is one consumer group, so
- * each upload is transcoded once.
+ * port answers, otherwise one started here in-process in a group of its own
+ * that takes only the events `accept` picks (this test file's uploads), so
+ * test files running at the same time never stop each other's jobs.
  */
-export async function ensurePipelineWorker(): Promise<{ stop(): Promise<void>; started: boolean }> {
+export async function ensurePipelineWorker(accept: (event: VideoUploaded) => boolean): Promise<{ stop(): Promise<void>; started: boolean }> {
   const config = loadTranscoderConfig();
   const open = await new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port: config.TRANSCODER_HEALTH_PORT }, () => {
@@ -77,8 +77,9 @@ export async function ensurePipelineWorker(): Promise<{ stop(): Promise<void>; s
   const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "transcoder-e2e" });
   const transcoder = createTranscoder({
     brokers: config.KAFKA_BROKERS,
-    groupId: config.TRANSCODER_GROUP_ID,
+    groupId: `transcoder-e2e-${randomUUID()}`,
     clientId: "transcoder-e2e",
+    accept,
     producer,
     minio: createMinioClient({ endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY }),
     mediaBucket: config.MINIO_MEDIA_BUCKET,

@@ -29,6 +29,8 @@ let dir: string;
 let minio: MinioClient;
 let harness: UploadHarness;
 let worker: { stop(): Promise<void> };
+/** This file's channels: an in-process worker takes only their uploads. */
+const channels = new Set<string>();
 let events: EventCollector;
 
 beforeAll(async () => {
@@ -36,7 +38,7 @@ beforeAll(async () => {
   minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
   await ensureBucket(minio, env.minioMediaBucket);
   harness = await startUploadHarness();
-  worker = await ensurePipelineWorker();
+  worker = await ensurePipelineWorker((event) => channels.has(event.channelId));
   events = await collectEvents(env.kafkaBrokers, [topics.videoTranscoded, topics.videoFailed, topics.videoProgress]);
 }, 180_000);
 
@@ -50,6 +52,7 @@ afterAll(async () => {
 it("Kafka down during FinishUpload: the upload succeeds, the event arrives once Kafka is back, exactly one transcode runs", async () => {
   const user = randomUUID();
   const channelId = await harness.channelOf(user);
+  channels.add(channelId);
   const client = await harness.client(user);
   const file = join(dir, "clip.mp4");
   makeClip(env.ffmpegPath, file, { width: 320, height: 240, seconds: 3, audio: true });

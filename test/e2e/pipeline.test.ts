@@ -20,6 +20,8 @@ let dir: string;
 let minio: MinioClient;
 let harness: UploadHarness;
 let worker: { stop(): Promise<void> };
+/** This file's channels: an in-process worker takes only their uploads. */
+const channels = new Set<string>();
 let events: EventCollector;
 
 beforeAll(async () => {
@@ -27,7 +29,7 @@ beforeAll(async () => {
   minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
   await ensureBucket(minio, env.minioMediaBucket);
   harness = await startUploadHarness();
-  worker = await ensurePipelineWorker();
+  worker = await ensurePipelineWorker((event) => channels.has(event.channelId));
   events = await collectEvents(env.kafkaBrokers, [topics.videoTranscoded, topics.videoFailed, topics.videoProgress]);
 }, 180_000);
 
@@ -41,6 +43,7 @@ afterAll(async () => {
 async function signedIn(): Promise<{ user: string; client: UploadClient; channelId: string }> {
   const user = randomUUID();
   const channelId = await harness.channelOf(user);
+  channels.add(channelId);
   return { user, client: await harness.client(user), channelId };
 }
 
