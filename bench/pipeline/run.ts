@@ -12,6 +12,8 @@
  *    direct MinIO putObject of the same file (median of 3 each);
  *  - upload_rss_mb_*: peak RSS (VmHWM) of a fresh upload-service process
  *    after streaming a 10 MiB and a 1 GiB upload.
+ * `--rounds=N` repeats (a) and (b) N times in alternating order and reports
+ * medians (other work on a shared machine makes single wall times drift).
  * The transcoder is the stack's own (./dev.sh up starts services/transcoder);
  * if none runs, one is started here. Last line: one JSON object.
  */
@@ -112,45 +114,72 @@ async function main(): Promise<void> {
   }
   const events = await collectEvents(env.kafkaBrokers, [topics.videoProgress, topics.videoTranscoded, topics.videoFailed]);
 
-  // (a) the plain ffmpeg command, same ladder and settings, to local disk.
   const probe = await probeFile({ ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath }, source);
   if (!probe) throw new Error("cannot probe the source");
   const info = interpretProbe(probe, sourceSize);
   const rungs = planLadder(info);
-  const work = await mkdtemp(join(tmpdir(), "bench-pipeline-"));
-  for (const rung of rungs) await mkdir(join(work, rung.name), { recursive: true });
-  log(`plain ffmpeg: ${rungs.map((rung) => rung.name).join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
-  let started = performance.now();
-  await runProcess(env.ffmpegPath, ladderArgs({ input: source, outputDir: work, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
-  const ffmpegMs = performance.now() - started;
-  await rm(work, { recursive: true, force: true });
-  log(`plain ffmpeg: ${seconds(ffmpegMs)} s`);
+
+  // (a) the plain ffmpeg command, same ladder and settings, to local disk.
+  const plainFfmpeg = async (): Promise<number> => {
+    const work = await mkdtemp(join(tmpdir(), "bench-pipeline-"));
+    for (const rung of rungs) await mkdir(join(work, rung.name), { recursive: true });
+    log(`plain ffmpeg: ${rungs.map((rung) => rung.name).join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
+    const started = performance.now();
+    await runProcess(env.ffmpegPath, ladderArgs({ input: source, outputDir: work, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
+    const ms = performance.now() - started;
+    await rm(work, { recursive: true, force: true });
+    log(`plain ffmpeg: ${seconds(ms)} s (load ${loadavg()[0]?.toFixed(1)})`);
+    return ms;
+  };
 
   // (b) the pipeline: resumable upload, then FinishUpload → video.transcoded.
   // (Each phase gets a fresh upload process: its test tokens live 5 minutes.)
-  const uploader = await startUploadChild();
-  const client = createUploadClient(`127.0.0.1:${uploader.port}`, uploader.token);
-  const session = await startResumable(client, { channelId: uploader.channelId, title: "bench 1080p", contentType: "video/mp4", sizeBytes: sourceSize, filename: "bench.mp4" });
-  await putChunks(client, session, source);
-  log(`pipeline: uploaded ${Math.round(sourceSize / 1e6)} MB as video ${session.videoId}; FinishUpload…`);
-  started = performance.now();
-  await client.finishUpload({ uploadId: session.uploadId });
-  let firstPlayableMs = Number.NaN;
-  void events
-    .waitFor(topics.videoProgress, session.videoId, 600_000, (event) => event.playableRenditions.length > 0)
-    .then((event) => {
-      firstPlayableMs = performance.now() - started;
-      log(`pipeline: first playable (${event.playableRenditions.join(",")}) after ${seconds(firstPlayableMs)} s at ${event.percent}%`);
-    })
-    .catch(() => undefined);
-  const failed = events.waitFor(topics.videoFailed, session.videoId, 600_000).then((event) => {
-    throw new Error(`the pipeline failed: ${event.reason}`);
-  });
-  await Promise.race([events.waitFor(topics.videoTranscoded, session.videoId, 600_000), failed]);
-  const pipelineMs = performance.now() - started;
-  log(`pipeline: video.transcoded after ${seconds(pipelineMs)} s`);
-  await minio.removeObject(env.minioSourceBucket, `sources/${session.videoId}`).catch(() => undefined);
-  await stopChild(uploader.child);
+  const pipeline = async (): Promise<{ total: number; firstPlayable: number }> => {
+    const uploader = await startUploadChild();
+    const client = createUploadClient(`127.0.0.1:${uploader.port}`, uploader.token);
+    const session = await startResumable(client, { channelId: uploader.channelId, title: "bench 1080p", contentType: "video/mp4", sizeBytes: sourceSize, filename: "bench.mp4" });
+    await putChunks(client, session, source);
+    log(`pipeline: uploaded ${Math.round(sourceSize / 1e6)} MB as video ${session.videoId}; FinishUpload…`);
+    const started = performance.now();
+    await client.finishUpload({ uploadId: session.uploadId });
+    let firstPlayable = Number.NaN;
+    void events
+      .waitFor(topics.videoProgress, session.videoId, 900_000, (event) => event.playableRenditions.length > 0)
+      .then((event) => {
+        firstPlayable = performance.now() - started;
+        log(`pipeline: first playable (${event.playableRenditions.join(",")}) after ${seconds(firstPlayable)} s at ${event.percent}%`);
+      })
+      .catch(() => undefined);
+    const failed = events.waitFor(topics.videoFailed, session.videoId, 900_000).then((event) => {
+      throw new Error(`the pipeline failed: ${event.reason}`);
+    });
+    await Promise.race([events.waitFor(topics.videoTranscoded, session.videoId, 900_000), failed]);
+    const total = performance.now() - started;
+    log(`pipeline: video.transcoded after ${seconds(total)} s (load ${loadavg()[0]?.toFixed(1)})`);
+    await minio.removeObject(env.minioSourceBucket, `sources/${session.videoId}`).catch(() => undefined);
+    await stopChild(uploader.child);
+    return { total, firstPlayable };
+  };
+
+  // Rounds alternate the order (AB, BA, …) so drifting load from other work on the machine biases neither side.
+  const rounds = Math.max(1, Number(/^--rounds=(\d+)$/.exec(process.argv.find((arg) => arg.startsWith("--rounds=")) ?? "")?.[1] ?? 1));
+  const ffmpegRuns: number[] = [];
+  const pipelineRuns: number[] = [];
+  const playableRuns: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ["ffmpeg", "pipeline"] : ["pipeline", "ffmpeg"];
+    for (const step of order) {
+      if (step === "ffmpeg") ffmpegRuns.push(await plainFfmpeg());
+      else {
+        const result = await pipeline();
+        pipelineRuns.push(result.total);
+        playableRuns.push(result.firstPlayable);
+      }
+    }
+  }
+  const ffmpegMs = median(ffmpegRuns);
+  const pipelineMs = median(pipelineRuns);
+  const firstPlayableMs = median(playableRuns);
 
   // (c) upload throughput: the streaming RPC vs a direct MinIO put of the same file (medians of 3).
   const throughputFile = join(benchDir, "random-256m.bin");
