@@ -79,6 +79,43 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await Promise.race([exited, sleep(10_000)]);
 }
 
+/**
+ * Follows the CPU time (user + system) of every ffmpeg process whose command
+ * line contains `marker`, by sampling /proc: a load-independent view of the
+ * work done, next to wall times that other work on the machine stretches.
+ */
+function followFfmpegCpu(marker: string): { stop(): Promise<number> } {
+  const seen = new Map<string, number>();
+  let running = true;
+  const sample = async () => {
+    const { readdir } = await import("node:fs/promises");
+    for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+      try {
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+        if (!cmdline.includes("ffmpeg") || !cmdline.includes(marker)) continue;
+        const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+        const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime + stime
+        seen.set(pid, ticks / 100);
+      } catch {
+        // the process ended between listing and reading
+      }
+    }
+  };
+  const loop = (async () => {
+    while (running) {
+      await sample();
+      await sleep(250);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return [...seen.values()].reduce((sum, value) => sum + value, 0);
+    },
+  };
+}
+
 async function peakRssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const match = /VmHWM:\s+(\d+) kB/.exec(status);
@@ -124,11 +161,13 @@ async function main(): Promise<void> {
     const work = await mkdtemp(join(tmpdir(), "bench-pipeline-"));
     for (const rung of rungs) await mkdir(join(work, rung.name), { recursive: true });
     log(`plain ffmpeg: ${rungs.map((rung) => rung.name).join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
+    const cpu = followFfmpegCpu(work);
     const started = performance.now();
     await runProcess(env.ffmpegPath, ladderArgs({ input: source, outputDir: work, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
     const ms = performance.now() - started;
+    const cpuSeconds = await cpu.stop();
     await rm(work, { recursive: true, force: true });
-    log(`plain ffmpeg: ${seconds(ms)} s (load ${loadavg()[0]?.toFixed(1)})`);
+    log(`plain ffmpeg: ${seconds(ms)} s wall, ${cpuSeconds.toFixed(1)} s ffmpeg CPU (load ${loadavg()[0]?.toFixed(1)})`);
     return ms;
   };
 
@@ -140,6 +179,7 @@ async function main(): Promise<void> {
     const session = await startResumable(client, { channelId: uploader.channelId, title: "bench 1080p", contentType: "video/mp4", sizeBytes: sourceSize, filename: "bench.mp4" });
     await putChunks(client, session, source);
     log(`pipeline: uploaded ${Math.round(sourceSize / 1e6)} MB as video ${session.videoId}; FinishUpload…`);
+    const cpu = followFfmpegCpu(`job-${session.videoId}-`);
     const started = performance.now();
     await client.finishUpload({ uploadId: session.uploadId });
     let firstPlayable = Number.NaN;
@@ -155,7 +195,8 @@ async function main(): Promise<void> {
     });
     await Promise.race([events.waitFor(topics.videoTranscoded, session.videoId, 900_000), failed]);
     const total = performance.now() - started;
-    log(`pipeline: video.transcoded after ${seconds(total)} s (load ${loadavg()[0]?.toFixed(1)})`);
+    const cpuSeconds = await cpu.stop();
+    log(`pipeline: video.transcoded after ${seconds(total)} s wall, ${cpuSeconds.toFixed(1)} s ffmpeg CPU incl. images (load ${loadavg()[0]?.toFixed(1)})`);
     await minio.removeObject(env.minioSourceBucket, `sources/${session.videoId}`).catch(() => undefined);
     await stopChild(uploader.child);
     return { total, firstPlayable };
