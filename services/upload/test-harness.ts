@@ -65,6 +65,10 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
   const kafka = new Kafka({ clientId: "upload-test", brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
   const consumer: Consumer = kafka.consumer({ groupId: `upload-test-${randomUUID()}` });
   await consumer.connect();
+  // On a fresh broker subscribing to a topic nobody has written yet fails; create it first.
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: topics.videoUploaded.name }], waitForLeaders: true }).finally(() => admin.disconnect());
   // From the beginning (records are matched by video id), so nothing is missed while the group joins.
   await consumer.subscribe({ topic: topics.videoUploaded.name, fromBeginning: true });
   await consumer.run({
