@@ -1,7 +1,7 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, type Interceptor } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServiceClient } from "../../lib/grpc/index.ts";
-import { createTestTokens } from "../../lib/testing/index.ts";
+import { codeOf, createTestTokens } from "../../lib/testing/index.ts";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
 import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
@@ -61,14 +61,6 @@ afterAll(async () => {
 
 const client = async (userId?: string) =>
   createServiceClient(PlaybackService, { address: edge.grpcAddress, interceptors: [bearer(await tokenOf(userId))] });
-const codeOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-};
 
 describe("GetPlaybackInfo", () => {
   it("gives public videos plain URLs and no token", async () => {

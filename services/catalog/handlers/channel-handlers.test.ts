@@ -1,6 +1,7 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChannelService } from "../../../gen/xtream/catalog/v1/channel_service_pb.js";
+import { codeOf } from "../../../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 
 let harness: CatalogHarness;
@@ -11,14 +12,6 @@ afterAll(async () => {
   await harness.close();
 });
 
-const codeOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  return undefined;
-};
 
 describe("ChannelService", () => {
   it("creates a channel for the caller and reads it by id and handle", async () => {

@@ -1,9 +1,10 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChannelService } from "../../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
 import { VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { createServiceClient } from "../../../lib/grpc/index.ts";
+import { codeOf } from "../../../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 
 // GetVideo has two implementations (the lean grpc-js fast path and the generic
@@ -17,14 +18,6 @@ describe.each([true, false])("GetVideo (fast path: %s)", (fastGetVideo) => {
     await harness.close();
   });
 
-  const codeOf = async (promise: Promise<unknown>) => {
-    try {
-      await promise;
-    } catch (err) {
-      return ConnectError.from(err).code;
-    }
-    return undefined;
-  };
 
   it("applies visibility per caller, from the cache too", async () => {
     const owner = harness.newUser();

@@ -1,10 +1,11 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChannelService } from "../../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { PlaylistService } from "../../../gen/xtream/catalog/v1/playlist_service_pb.js";
 import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
 import { VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
+import { codeOf } from "../../../lib/testing/index.ts";
 
 let harness: CatalogHarness;
 beforeAll(async () => {
@@ -13,15 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.close();
 });
-
-const codeOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  return undefined;
-};
 
 async function setup(handle: string) {
   const owner = harness.newUser();

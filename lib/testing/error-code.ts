@@ -1,0 +1,11 @@
+import { ConnectError, type Code } from "@connectrpc/connect";
+
+/** The status code a call failed with, or undefined when it succeeded. */
+export async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
+  try {
+    await promise;
+  } catch (err) {
+    return ConnectError.from(err).code;
+  }
+  return undefined;
+}
