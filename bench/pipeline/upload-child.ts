@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { createPgPool } from "../../lib/db/index.ts";
-import { createServiceClient } from "../../lib/grpc/index.ts";
+import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../../services/catalog/server.ts";
@@ -37,7 +37,7 @@ const userId = randomUUID();
 const token = await tokens.tokenFor({ userId, handle: `bench${userId.slice(0, 8)}` });
 const channels = createServiceClient(ChannelService, {
   address: `127.0.0.1:${catalogPort}`,
-  interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))],
+  interceptors: [forwardAuthorization(`Bearer ${token}`)],
 });
 const { channel } = await channels.createChannel({ handle: `b${randomUUID().replace(/-/g, "").slice(0, 20)}`, title: "Bench channel" });
 console.log(JSON.stringify({ port: upload.port, token, channelId: channel?.id ?? "", pid: process.pid }));

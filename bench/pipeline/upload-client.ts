@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import type { Client } from "@connectrpc/connect";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
-import { createServiceClient } from "../../lib/grpc/index.ts";
+import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
 
 /** An UploadService client sending a bearer token. */
 export type UploadClient = Client<typeof UploadService>;
@@ -15,12 +15,7 @@ export type UploadClient = Client<typeof UploadService>;
 export function createUploadClient(address: string, token: string): UploadClient {
   return createServiceClient(UploadService, {
     address,
-    interceptors: [
-      (next) => async (request) => {
-        request.header.set("authorization", `Bearer ${token}`);
-        return next(request);
-      },
-    ],
+    interceptors: [forwardAuthorization(`Bearer ${token}`)],
   });
 }
 

@@ -9,3 +9,13 @@ export async function codeOf(promise: Promise<unknown>): Promise<Code | undefine
   }
   return undefined;
 }
+
+/** The error a call failed with; throws when the call succeeded. */
+export async function failureOf(promise: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await promise;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail");
+}

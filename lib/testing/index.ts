@@ -5,4 +5,4 @@ export { createTestDatabase } from "./database.ts";
 export type { TestDatabase } from "./database.ts";
 export { createTestTokens } from "./tokens.ts";
 export { createEchoService } from "./echo-service.ts";
-export { codeOf } from "./error-code.ts";
+export { codeOf, failureOf } from "./error-code.ts";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
-import { createServiceClient, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog, type CatalogServerOptions } from "./server.ts";
@@ -39,14 +39,7 @@ export async function startCatalogHarness(overrides: Partial<CatalogServerOption
       const token = userId ? await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : undefined;
       return createServiceClient(service, {
         address,
-        interceptors: token
-          ? [
-              (next) => async (request) => {
-                request.header.set("authorization", `Bearer ${token}`);
-                return next(request);
-              },
-            ]
-          : [],
+        interceptors: [forwardAuthorization(token && `Bearer ${token}`)],
       });
     },
     newUser: () => randomUUID(),

@@ -1,7 +1,8 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../../lib/auth/index.ts";
+import { failureOf as failure } from "../../lib/testing/index.ts";
 import { createIdentityHarness, newAccount, withToken, type IdentityHarness, type RunningIdentity } from "./test-harness.ts";
 
 let harness: IdentityHarness;
@@ -12,15 +13,6 @@ beforeAll(async () => {
   identity = await harness.start();
 });
 afterAll(() => harness.close());
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function register(label = "user") {
   const account = newAccount(label);

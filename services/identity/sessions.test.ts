@@ -1,10 +1,11 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { Redis } from "ioredis";
 import type { JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenVerifier, generateSigningKey } from "../../lib/auth/index.ts";
 import { hashRefreshToken } from "./domain/refresh-tokens.ts";
 import { createPasswordHasher, type PasswordHasher } from "./domain/passwords.ts";
+import { failureOf as failure } from "../../lib/testing/index.ts";
 import { createIdentityHarness, newAccount, TEST_SCRYPT, withToken, type IdentityHarness, type RunningIdentity } from "./test-harness.ts";
 
 let harness: IdentityHarness;
@@ -15,15 +16,6 @@ beforeAll(async () => {
   identity = await harness.start();
 });
 afterAll(() => harness.close());
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function register(client = identity.client) {
   const account = newAccount("sess");

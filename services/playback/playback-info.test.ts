@@ -1,6 +1,6 @@
-import { Code, type Interceptor } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServiceClient } from "../../lib/grpc/index.ts";
+import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
 import { codeOf, createTestTokens } from "../../lib/testing/index.ts";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
@@ -19,13 +19,7 @@ const owner = "5d3c4b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
 const THREE_HOURS_MS = 3 * 3600_000;
 const videos = { public: "", unlisted: "", private: "", long: "", uploading: "" };
 
-const bearer =
-  (token: string | undefined): Interceptor =>
-  (next) =>
-  async (request) => {
-    if (token) request.header.set("authorization", `Bearer ${token}`);
-    return next(request);
-  };
+const bearer = (token: string | undefined) => forwardAuthorization(token && `Bearer ${token}`);
 const tokenOf = (userId: string | undefined) => (userId ? tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : Promise.resolve(undefined));
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.j
 import { VideoUploadedSchema, type VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
-import { createServiceClient, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
 import { topics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv, type TestDatabase } from "../../lib/testing/index.ts";
@@ -85,14 +85,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
     const token = userId ? await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : undefined;
     return createServiceClient(service, {
       address,
-      interceptors: token
-        ? [
-            (next) => async (request) => {
-              request.header.set("authorization", `Bearer ${token}`);
-              return next(request);
-            },
-          ]
-        : [],
+      interceptors: [forwardAuthorization(token && `Bearer ${token}`)],
     });
   };
 

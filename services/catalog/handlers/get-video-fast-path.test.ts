@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChannelService } from "../../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
 import { VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
-import { createServiceClient } from "../../../lib/grpc/index.ts";
+import { createServiceClient, forwardAuthorization } from "../../../lib/grpc/index.ts";
 import { codeOf } from "../../../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 
@@ -41,12 +41,7 @@ describe.each([true, false])("GetVideo (fast path: %s)", (fastGetVideo) => {
     expect(await codeOf(anonymous.getVideo({ videoId: "00000000-0000-4000-8000-000000000000" }))).toBe(Code.NotFound);
     const forged = createServiceClient(VideoService, {
       address: harness.address,
-      interceptors: [
-        (next) => async (request) => {
-          request.header.set("authorization", "Bearer not.a.token");
-          return next(request);
-        },
-      ],
+      interceptors: [forwardAuthorization("Bearer not.a.token")],
     });
     expect(await codeOf(forged.getVideo({ videoId: open }))).toBe(Code.Unauthenticated);
   });
