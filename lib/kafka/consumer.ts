@@ -7,6 +7,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { EventProducer } from "./producer.ts";
 import { topics, type Topic } from "./topics.ts";
+import { ensureTopics } from "./topics-admin.ts";
 import { extractTraceContext } from "./trace-headers.ts";
 
 /** Where a record came from, and which attempt this is. */
@@ -161,15 +162,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     async start() {
       await options.producer.connect();
       await consumer.connect();
-      // On a fresh broker, subscribing to a topic nobody has written yet fails
-      // (UNKNOWN_TOPIC_OR_PARTITION) instead of auto-creating it: create them first.
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await admin.createTopics({ topics: [...byTopic.keys()].map((topic) => ({ topic })), waitForLeaders: true });
-      } finally {
-        await admin.disconnect();
-      }
+      await ensureTopics(kafka, [...byTopic.keys()]);
       await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: options.fromBeginning ?? true });
       // kafkajs restarts itself after retriable crashes; make every crash visible.
       consumer.on(consumer.events.CRASH, (event) => {

@@ -6,3 +6,4 @@ export type { EventProducer, EventProducerOptions } from "./producer.ts";
 export { createEventConsumer, eventHandler, PermanentError } from "./consumer.ts";
 export type { EventConsumer, EventConsumerOptions, EventHandler, EventMeta } from "./consumer.ts";
 export { injectTraceHeaders, extractTraceContext } from "./trace-headers.ts";
+export { ensureTopics } from "./topics-admin.ts";

@@ -15,7 +15,7 @@ import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/proto
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { expect } from "vitest";
 import type { VideoProgressSchema, VideoTranscoded, VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
-import { createEventProducer } from "../../lib/kafka/index.ts";
+import { createEventProducer, ensureTopics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createMinioClient } from "../../lib/storage/minio.ts";
 import { loadTranscoderConfig } from "./config.ts";
@@ -119,10 +119,7 @@ export interface EventCollector {
 /** Starts a consumer (own group) on the topics, from their beginning. */
 export async function collectEvents(brokers: string[], watched: Topic[]): Promise<EventCollector> {
   const kafka = new Kafka({ clientId: `collector-${randomUUID()}`, brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: watched.map((topic) => ({ topic: topic.name, numPartitions: 3 })) }).catch(() => false);
-  await admin.disconnect();
+  await ensureTopics(kafka, watched.map((topic) => topic.name));
   const consumer: Consumer = kafka.consumer({ groupId: `collector-${randomUUID()}`, sessionTimeout: 10_000 });
   const seen = new Map<string, unknown[]>();
   await consumer.connect();

@@ -7,7 +7,7 @@ import { VideoUploadedSchema, type VideoUploaded } from "../../gen/xtream/events
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
-import { topics } from "../../lib/kafka/index.ts";
+import { ensureTopics, topics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
@@ -65,10 +65,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
   const kafka = new Kafka({ clientId: "upload-test", brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
   const consumer: Consumer = kafka.consumer({ groupId: `upload-test-${randomUUID()}` });
   await consumer.connect();
-  // On a fresh broker subscribing to a topic nobody has written yet fails; create it first.
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: topics.videoUploaded.name }], waitForLeaders: true }).finally(() => admin.disconnect());
+  await ensureTopics(kafka, [topics.videoUploaded.name]);
   // From the beginning (records are matched by video id), so nothing is missed while the group joins.
   await consumer.subscribe({ topic: topics.videoUploaded.name, fromBeginning: true });
   await consumer.run({
