@@ -131,3 +131,24 @@ ensure_node_modules() {
     (cd "$XTREAM_ROOT" && npm ci --no-audit --no-fund)
   fi
 }
+
+# component_main NAME COMMAND [EXTRA...]: the command line every component
+# script shares (install|start|stop|restart|status, plus the script's own EXTRA
+# commands). start and stop are serialised per component, since test files may
+# restart one while another starts it.
+component_main() {
+  local name="$1" command="${2:-}" extra
+  shift 2 || true
+  for extra in "$@"; do [[ "$command" == "$extra" ]] && { "$command"; return; }; done
+  case "$command" in
+    start | stop) lock_component "$name"; "$command" ;;
+    restart) lock_component "$name"; stop; start ;;
+    install | status) "$command" ;;
+    *)
+      local usage="install|start|stop|restart|status"
+      for extra in "$@"; do usage+="|$extra"; done
+      echo "usage: $0 $usage" >&2
+      exit 2
+      ;;
+  esac
+}

@@ -64,9 +64,4 @@ status() {
   return 1
 }
 
-case "${1:-}" in
-  start | stop) lock_component "$NAME"; "$1" ;;
-  restart) lock_component "$NAME"; stop; start ;;
-  install | status | buckets) "$1" ;;
-  *) echo "usage: $0 install|start|stop|restart|status|buckets" >&2; exit 2 ;;
-esac
+component_main "$NAME" "${1:-}" buckets

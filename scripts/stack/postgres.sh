@@ -93,9 +93,4 @@ status() {
   return 1
 }
 
-case "${1:-}" in
-  start | stop) lock_component "$NAME"; "$1" ;;
-  restart) lock_component "$NAME"; stop; start ;;
-  install | status) "$1" ;;
-  *) echo "usage: $0 install|start|stop|restart|status" >&2; exit 2 ;;
-esac
+component_main "$NAME" "${1:-}"
