@@ -5,55 +5,34 @@
 // with a real video. Stopping Kafka disturbs whatever else runs at that
 // moment: the outage is kept short and Kafka is always restarted.
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { topics } from "../../lib/kafka/index.ts";
-import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { collectEvents, ensurePipelineWorker, makeClip, runsOf, verifyLadder, type EventCollector } from "../../services/transcoder/testing.ts";
-import { startUploadHarness, type UploadHarness } from "../../services/upload/test-harness.ts";
+import { makeClip, runsOf, type EventCollector } from "../../services/transcoder/testing.ts";
 import { putChunks, startResumable } from "../../bench/pipeline/upload-client.ts";
+import { startPipelineFixture, type PipelineFixture } from "./pipeline-fixture.ts";
 
 const run = promisify(execFile);
 const kafkaScript = fileURLToPath(new URL("../../scripts/stack/kafka.sh", import.meta.url));
 const kafka = (command: "stop" | "start") => run("bash", [kafkaScript, command], { timeout: 120_000 });
 
 const env = stackEnv();
+let pipeline: PipelineFixture;
 let dir: string;
-let minio: MinioClient;
-let harness: UploadHarness;
-let worker: { stop(): Promise<void> };
-/** This file's channels: an in-process worker takes only their uploads. */
-const channels = new Set<string>();
 let events: EventCollector;
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "pipeline-outage-"));
-  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
-  await ensureBucket(minio, env.minioMediaBucket);
-  harness = await startUploadHarness();
-  worker = await ensurePipelineWorker((event) => channels.has(event.channelId));
-  events = await collectEvents(env.kafkaBrokers, [topics.videoTranscoded, topics.videoFailed, topics.videoProgress]);
+  pipeline = await startPipelineFixture("pipeline-outage");
+  ({ dir, events } = pipeline);
 }, 180_000);
-
-afterAll(async () => {
-  await worker?.stop();
-  await events?.stop();
-  await harness?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => pipeline?.close());
 
 it("Kafka down during FinishUpload: the upload succeeds, the event arrives once Kafka is back, exactly one transcode runs", async () => {
-  const user = randomUUID();
-  const channelId = await harness.channelOf(user);
-  channels.add(channelId);
-  const client = await harness.client(user);
+  const { client, channelId } = await pipeline.signedIn();
   const file = join(dir, "clip.mp4");
   makeClip(env.ffmpegPath, file, { width: 320, height: 240, seconds: 3, audio: true });
   const size = (await readFile(file)).length;
@@ -71,7 +50,7 @@ it("Kafka down during FinishUpload: the upload succeeds, the event arrives once 
   }
 
   const done = await events.waitFor(topics.videoTranscoded, upload.videoId, 180_000);
-  await verifyLadder({ minio, bucket: env.minioMediaBucket, ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath, dir: join(dir, "media") }, done, {
+  await pipeline.verify(done, {
     rungs: { "240p": [320, 240] },
     duration: 3,
     audio: true,

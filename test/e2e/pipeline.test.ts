@@ -3,53 +3,32 @@
 // → video.transcoded. Sources are made with ffmpeg and uploaded through the
 // client-streaming RPC and through resumable sessions (one interrupted and
 // resumed); every rung of each master playlist is then ffprobed.
-import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { topics } from "../../lib/kafka/index.ts";
-import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { collectEvents, ensurePipelineWorker, makeClip, runsOf, verifyLadder, type EventCollector, type ExpectedLadder } from "../../services/transcoder/testing.ts";
-import { startUploadHarness, type UploadHarness } from "../../services/upload/test-harness.ts";
-import { fileChunks, putChunks, startResumable, uploadStream, type UploadClient } from "../../bench/pipeline/upload-client.ts";
+import { makeClip, runsOf, type EventCollector, type ExpectedLadder } from "../../services/transcoder/testing.ts";
+import type { UploadHarness } from "../../services/upload/test-harness.ts";
+import { fileChunks, putChunks, startResumable, uploadStream } from "../../bench/pipeline/upload-client.ts";
+import { startPipelineFixture, type PipelineFixture } from "./pipeline-fixture.ts";
 
 const env = stackEnv();
+let pipeline: PipelineFixture;
 let dir: string;
-let minio: MinioClient;
 let harness: UploadHarness;
-let worker: { stop(): Promise<void> };
-/** This file's channels: an in-process worker takes only their uploads. */
-const channels = new Set<string>();
 let events: EventCollector;
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "pipeline-e2e-"));
-  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
-  await ensureBucket(minio, env.minioMediaBucket);
-  harness = await startUploadHarness();
-  worker = await ensurePipelineWorker((event) => channels.has(event.channelId));
-  events = await collectEvents(env.kafkaBrokers, [topics.videoTranscoded, topics.videoFailed, topics.videoProgress]);
+  pipeline = await startPipelineFixture("pipeline-e2e");
+  ({ dir, harness, events } = pipeline);
 }, 180_000);
+afterAll(() => pipeline?.close());
 
-afterAll(async () => {
-  await worker?.stop();
-  await events?.stop();
-  await harness?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-async function signedIn(): Promise<{ user: string; client: UploadClient; channelId: string }> {
-  const user = randomUUID();
-  const channelId = await harness.channelOf(user);
-  channels.add(channelId);
-  return { user, client: await harness.client(user), channelId };
-}
+const signedIn = () => pipeline.signedIn();
 
 async function expectTranscoded(videoId: string, expected: ExpectedLadder): Promise<void> {
   const done = await events.waitFor(topics.videoTranscoded, videoId, 180_000);
-  await verifyLadder({ minio, bucket: env.minioMediaBucket, ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath, dir: join(dir, "media") }, done, expected);
+  await pipeline.verify(done, expected);
   expect(runsOf(events, topics.videoProgress, videoId)).toBe(1);
   expect(events.events(topics.videoFailed, videoId)).toHaveLength(0);
 }
