@@ -1,4 +1,4 @@
-import { context, propagation, trace } from "@opentelemetry/api";
+import { trace } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
 import { injectTraceHeaders, extractTraceContext } from "../kafka/trace-headers.ts";
 import { startTelemetry } from "./sdk.ts";
@@ -22,7 +22,5 @@ describe("telemetry without an exporter endpoint", () => {
 
   it("does nothing at all when OTEL_SDK_DISABLED=true", () => {
     expect(startTelemetry({ OTEL_SDK_DISABLED: "true" })).toBeUndefined();
-    expect(propagation.fields()).toContain("traceparent");
-    expect(context.active()).toBeDefined();
   });
 });
