@@ -7,6 +7,12 @@
  * for a ~1.3 MB segment, a ~400 KB segment and a media playlist; repeats are
  * interleaved and medians reported. Then 200 concurrent requests for a cold
  * segment, counting MinIO reads. The last line is one JSON object.
+ *
+ * On two or more cores every server runs pinned to the last core and wrk
+ * (one thread) to the first (`taskset`; BENCH_PIN=0 turns it off): each
+ * server then has one core of its own, as a one-process Node server does in
+ * production, and wrk's load generation never takes its turns, which made
+ * unpinned runs swing by ±10%.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -26,6 +32,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const DURATION_S = Number(process.env["BENCH_DURATION_S"] ?? 5);
 const REPEATS = Number(process.env["BENCH_REPEATS"] ?? 4);
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 50);
+const PIN = process.env["BENCH_PIN"] !== "0" && cpus().length >= 2 && commandExists("taskset");
+const SERVER_CPU = String(cpus().length - 1);
 const children: ChildProcess[] = [];
 const execFileAsync = promisify(execFile);
 const log = (message: string) => console.log(`[bench edge] ${message}`);
@@ -60,8 +68,18 @@ async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+function commandExists(command: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+  const [binary, argv] = PIN ? ["taskset", ["-c", SERVER_CPU, command, ...args]] : [command, args];
+  const child = spawn(binary, argv, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -98,7 +116,9 @@ function toMs(value: string): number {
  * stall on its 2 s catalog deadline (one wrk "timeout" per connection).
  */
 async function wrk(url: string): Promise<WrkResult> {
-  const { stdout: out } = await execFileAsync("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", url], { encoding: "utf8" });
+  const load = [`-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", url];
+  const [binary, argv] = PIN ? ["taskset", ["-c", "0", "wrk", "-t1", ...load]] : ["wrk", ["-t2", ...load]];
+  const { stdout: out } = await execFileAsync(binary, argv, { encoding: "utf8" });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "");
   const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
@@ -197,8 +217,8 @@ async function main() {
     PLAYBACK_PURGE_EVENTS: "false",
     PLAYBACK_MEMORY_CACHE_BYTES: String(memoryBytes),
     LOG_LEVEL: "warn",
-    // As the edge is deployed: no span per HLS request (see lib/telemetry/sdk.ts).
-    OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES: "/v/",
+    // As the edge is deployed (k8s values, services.sh): no HTTP server instrumentation (lib/telemetry/sdk.ts).
+    OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http",
   });
   const edgeArgs = ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", "services/playback/main.ts"];
   start("edge", process.execPath, edgeArgs, edgeEnv(edgePort as number, edgeGrpc as number, 256 * 1024 * 1024));
@@ -224,7 +244,7 @@ async function main() {
     }
   }
   log(`load average ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${cpus().length} cores (other work on the machine skews absolute numbers; ratios are from interleaved runs)`);
-  log(`servers up: ${JSON.stringify(servers)}; wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, ${REPEATS} interleaved repeats`);
+  log(`servers up: ${JSON.stringify(servers)}; ${PIN ? `servers on CPU ${SERVER_CPU}, wrk -t1 on CPU 0` : "unpinned, wrk -t2"} -c${CONNECTIONS} -d${DURATION_S}s, ${REPEATS} interleaved repeats`);
 
   const results: Record<string, Record<string, WrkResult[]>> = {};
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
@@ -303,6 +323,7 @@ async function main() {
       duration_s: DURATION_S,
       repeats: REPEATS,
       connections: CONNECTIONS,
+      pinned: PIN,
     }),
   );
   process.exit(0);

@@ -1,7 +1,7 @@
 import { trace } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
 import { injectTraceHeaders, extractTraceContext } from "../kafka/trace-headers.ts";
-import { startTelemetry } from "./sdk.ts";
+import { enabledInstrumentations, startTelemetry } from "./sdk.ts";
 
 const sdk = startTelemetry({ OTEL_SERVICE_NAME: "xtream-test" });
 afterAll(() => sdk?.shutdown());
@@ -22,5 +22,18 @@ describe("telemetry without an exporter endpoint", () => {
 
   it("does nothing at all when OTEL_SDK_DISABLED=true", () => {
     expect(startTelemetry({ OTEL_SDK_DISABLED: "true" })).toBeUndefined();
+  });
+});
+
+describe("OTEL_NODE_DISABLED_INSTRUMENTATIONS", () => {
+  const names = (env: Record<string, string>) => enabledInstrumentations(env).map((instrumentation) => instrumentation.instrumentationName);
+
+  it("leaves out the instrumentations it names, and only those", () => {
+    const all = names({});
+    expect(all).toContain("@opentelemetry/instrumentation-http");
+    const without = names({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http, pg" });
+    expect(without).not.toContain("@opentelemetry/instrumentation-http");
+    expect(without).not.toContain("@opentelemetry/instrumentation-pg");
+    expect(without).toEqual(all.filter((name) => !name.endsWith("-http") && !name.endsWith("-pg")));
   });
 });

@@ -6,13 +6,14 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
 import { KafkaJsInstrumentation } from "@opentelemetry/instrumentation-kafkajs";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 
 /**
  * Starts the OpenTelemetry NodeSDK with instrumentation for grpc, http, pg,
- * ioredis, kafkajs and pino. It reads the standard OTEL_* variables. Without
+ * ioredis, kafkajs and pino (less OTEL_NODE_DISABLED_INSTRUMENTATIONS). It reads the standard OTEL_* variables. Without
  * OTEL_EXPORTER_OTLP_ENDPOINT nothing is exported, but the SDK still runs so
  * trace context keeps propagating across gRPC, HTTP and Kafka.
  */
@@ -27,14 +28,7 @@ export function startTelemetry(env: Record<string, string | undefined> = process
           metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 15_000 })],
         }
       : { spanProcessors: [discardingSpanProcessor] }),
-    instrumentations: [
-      new GrpcInstrumentation(),
-      new HttpInstrumentation(httpInstrumentationConfig(env)),
-      new PgInstrumentation(),
-      new IORedisInstrumentation(),
-      new KafkaJsInstrumentation(),
-      new PinoInstrumentation(),
-    ],
+    instrumentations: enabledInstrumentations(env),
   });
   sdk.start();
   const stop = () => void sdk.shutdown().catch(() => undefined);
@@ -61,12 +55,25 @@ function serviceNameFromEntry(entry: string | undefined): string {
 }
 
 /**
- * Hot HTTP paths (the playback edge's HLS segments) can opt out of a span per
- * request: OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES=/v/ (comma-separated path
- * prefixes). Unset, every incoming request is traced as before.
+ * The instrumentations, less those named in OTEL_NODE_DISABLED_INSTRUMENTATIONS
+ * (comma-separated short names, as @opentelemetry/auto-instrumentations-node
+ * reads it: grpc, http, pg, ioredis, kafkajs, pino).
+ *
+ * The playback edge sets `http`: the incoming-request patch binds every
+ * request and response to the active context even for requests it is told
+ * to ignore, and that alone cost the edge about a third of its throughput on
+ * small objects (bench/edge, same run, with and without). The edge counts
+ * its own requests, hits and origin reads (services/playback/README.md).
  */
-function httpInstrumentationConfig(env: Record<string, string | undefined>) {
-  const prefixes = (env["OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES"] ?? "").split(",").map((prefix) => prefix.trim()).filter(Boolean);
-  if (prefixes.length === 0) return {};
-  return { ignoreIncomingRequestHook: (request: { url?: string }) => prefixes.some((prefix) => request.url?.startsWith(prefix) ?? false) };
+export function enabledInstrumentations(env: Record<string, string | undefined>): Instrumentation[] {
+  const disabled = new Set((env["OTEL_NODE_DISABLED_INSTRUMENTATIONS"] ?? "").split(",").map((name) => name.trim()).filter(Boolean));
+  const all: [string, () => Instrumentation][] = [
+    ["grpc", () => new GrpcInstrumentation()],
+    ["http", () => new HttpInstrumentation()],
+    ["pg", () => new PgInstrumentation()],
+    ["ioredis", () => new IORedisInstrumentation()],
+    ["kafkajs", () => new KafkaJsInstrumentation()],
+    ["pino", () => new PinoInstrumentation()],
+  ];
+  return all.filter(([name]) => !disabled.has(name)).map(([, create]) => create());
 }

@@ -86,9 +86,3 @@ export PLAYBACK_TOKEN_SECRETS
 unset _xt_pbkeys
 unset _xt_root _xt_secrets
 
-# --- playback: no OpenTelemetry span per HLS edge request (added by the playback service).
-# The edge answers /v/<videoId>/… from memory; a span per segment request costs
-# more than the answer. lib/telemetry reads this before main runs, so it is set
-# here (k8s: PLAYBACK env OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES: "/v/").
-# Only the playback edge serves /v/ paths; other services are unaffected.
-export OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES="${OTEL_NODE_HTTP_IGNORE_INCOMING_PREFIXES-/v/}"

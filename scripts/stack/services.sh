@@ -42,6 +42,15 @@ port_of() {
   esac
 }
 
+# export_service_env NAME: variables one service needs that lib/telemetry reads
+# before its main.ts runs (k8s/xtream/values.yaml sets the same).
+export_service_env() {
+  case "$1" in
+    # The HLS edge makes no span per request (see lib/telemetry/sdk.ts); its own counters cover it.
+    playback) export OTEL_NODE_DISABLED_INSTRUMENTATIONS="${OTEL_NODE_DISABLED_INSTRUMENTATIONS-http}" ;;
+  esac
+}
+
 start() {
   local name main any=0 port i
   ensure_node_modules
@@ -49,7 +58,7 @@ start() {
     any=1
     if is_running "svc-$name"; then continue; fi
     say "starting $name ($main)"
-    (cd "$XTREAM_ROOT" && spawn "svc-$name" node --enable-source-maps --import ./lib/telemetry/register.ts "$main")
+    (cd "$XTREAM_ROOT" && export_service_env "$name" && spawn "svc-$name" node --enable-source-maps --import ./lib/telemetry/register.ts "$main")
   done < <(list)
   ((any)) || { echo "    (no services yet: no services/*/main.ts or gateway/main.ts)"; return 0; }
   # Give them a moment to listen; report the ones that died straight away.
