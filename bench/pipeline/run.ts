@@ -87,12 +87,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
 function followFfmpegCpu(marker: string): { stop(): Promise<number> } {
   const seen = new Map<string, number>();
   let running = true;
+  let scans = 0;
+  // Scanning every process is itself work on a busy 2-core machine: the
+  // matching pids are re-read every 250 ms, /proc is rescanned once a second.
   const sample = async () => {
     const { readdir } = await import("node:fs/promises");
-    for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+    const pids = scans++ % 4 === 0 ? (await readdir("/proc")).filter((name) => /^\d+$/.test(name)) : [...seen.keys()];
+    for (const pid of pids) {
       try {
-        const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
-        if (!cmdline.includes("ffmpeg") || !cmdline.includes(marker)) continue;
+        if (!seen.has(pid)) {
+          const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+          if (!cmdline.includes("ffmpeg") || !cmdline.includes(marker)) continue;
+        }
         const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
         const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime + stime
         seen.set(pid, ticks / 100);

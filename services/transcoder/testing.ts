@@ -227,6 +227,38 @@ export function decodeRung(ffmpeg: string, playlist: string): void {
   if (result.status !== 0) throw new Error(`ffmpeg could not decode ${playlist}: ${result.stderr}`);
 }
 
+/** Width and height of a still (a JPEG), by ffprobe. */
+export function probeImage(ffprobe: string, file: string): { codec: string; width: number; height: number } {
+  const result = spawnSync(ffprobe, ["-v", "error", "-print_format", "json", "-show_streams", file], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`ffprobe could not read ${file}: ${result.stderr}`);
+  const stream = (JSON.parse(result.stdout) as { streams: { codec_name: string; width: number; height: number }[] }).streams[0];
+  return { codec: stream?.codec_name ?? "", width: stream?.width ?? 0, height: stream?.height ?? 0 };
+}
+
+/**
+ * The poster and thumbnails are JPEGs the size of the largest rung of at
+ * most 720 lines (the smallest rung when none is), and the storyboard sprite
+ * covers every tile its WebVTT points into.
+ */
+function verifyStills(ffprobe: string, local: string, done: VideoTranscoded, expected: ExpectedLadder, vtt: string): void {
+  const sizes = Object.values(expected.rungs).sort((a, b) => b[0] * b[1] - a[0] * a[1]);
+  const imageSize = sizes.find(([width, height]) => Math.min(width, height) <= 720) ?? sizes[sizes.length - 1];
+  const inFolder = (key: string) => join(local, key.slice(`videos/${done.videoId}/`.length));
+  for (const key of [done.posterKey, ...done.thumbnailKeys]) {
+    const still = probeImage(ffprobe, inFolder(key));
+    expect(still.codec, key).toBe("mjpeg");
+    expect([still.width, still.height], key).toEqual(imageSize);
+  }
+  expect(done.thumbnailKeys.length).toBeLessThanOrEqual(5);
+  const sprite = probeImage(ffprobe, inFolder(done.storyboardSpriteKey));
+  const tiles = [...vtt.matchAll(/#xywh=(\d+),(\d+),(\d+),(\d+)/g)].map((match) => match.slice(1).map(Number) as [number, number, number, number]);
+  expect(tiles.length).toBeGreaterThan(0);
+  for (const [x, y, width, height] of tiles) {
+    expect(x + width).toBeLessThanOrEqual(sprite.width);
+    expect(y + height).toBeLessThanOrEqual(sprite.height);
+  }
+}
+
 /** What a transcoded video should look like. */
 export interface ExpectedLadder {
   rungs: Record<string, [number, number]>;
@@ -264,6 +296,7 @@ export async function verifyLadder(ctx: VerifyContext, done: VideoTranscoded, ex
   const vtt = await readFile(join(local, "storyboard.vtt"), "utf8");
   expect(vtt).toMatch(/^WEBVTT/);
   expect(vtt).toMatch(/storyboard\.jpg#xywh=0,0,160,\d+/);
+  verifyStills(ctx.ffprobe, local, done, expected, vtt);
 
   const master = await readFile(join(local, "master.m3u8"), "utf8");
   const variants = parseMaster(master);

@@ -1,9 +1,11 @@
 /**
- * ffprobe and ffmpeg as child processes: probing a source, the one-process
- * HLS ladder encode (also used, unchanged, as the benchmark's plain ffmpeg
- * baseline), and the images pass (poster, thumbnails, storyboard).
+ * ffprobe and ffmpeg as child processes: probing a source, and the
+ * one-process HLS ladder encode, which also makes the stills (poster,
+ * thumbnails, storyboard) from the frames it decodes anyway. Without the
+ * stills, the same arguments are the benchmark's plain ffmpeg baseline.
  */
 import { spawn } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Rung } from "../domain/ladder.ts";
 import type { StoryboardLayout } from "../domain/hls.ts";
@@ -107,6 +109,51 @@ export interface LadderArgsOptions {
   playlistType: "event" | "vod";
   /** Add `-progress pipe:1` (machine-readable progress on stdout). */
   progress: boolean;
+  /** Also write the stills; omitted, only the ladder is encoded (the benchmark's baseline). */
+  images?: ImageOutputs | undefined;
+}
+
+/**
+ * Stills taken from the decoded source inside the ladder run: `poster.jpg`
+ * (the first frame at or after posterAtSeconds), `thumb_000.jpg`… (up to
+ * thumbnailCount, thumbnailGapSeconds apart, from the start) and
+ * `storyboard.jpg` (one tile every storyboard.interval seconds). `select`
+ * looks at every frame but passes on only these few, so they cost a few
+ * scaled frames and JPEG encodes instead of a second decode.
+ */
+export interface ImageOutputs {
+  outputDir: string;
+  /** Size of the poster and thumbnails. */
+  width: number;
+  height: number;
+  posterAtSeconds: number;
+  thumbnailCount: number;
+  thumbnailGapSeconds: number;
+  storyboard: StoryboardLayout;
+}
+
+/** A select expression: at most `count` frames, `gap` seconds apart, the first at or after `from` seconds. */
+function selectEvery(count: number, gap: number, from = 0): string {
+  return `select='lt(selected_n\\,${count})*gte(t-start_t\\,${from})*(isnan(prev_selected_t)+gte(t-prev_selected_t\\,${Math.max(0, gap - 0.05)}))'`;
+}
+
+function imageGraph(images: ImageOutputs): string[] {
+  const board = images.storyboard;
+  const size = `scale=${images.width}:${images.height}:flags=bicubic,setsar=1`;
+  return [
+    `[ip]${selectEvery(1, 0, images.posterAtSeconds)},${size}[poster]`,
+    `[it]${selectEvery(images.thumbnailCount, images.thumbnailGapSeconds)},${size}[thumbs]`,
+    `[ib]${selectEvery(board.count, board.interval)},scale=${board.tileWidth}:${board.tileHeight},setsar=1,tile=${board.columns}x${board.rows}[board]`,
+  ];
+}
+
+function imageOutputArgs(images: ImageOutputs): string[] {
+  const dir = images.outputDir;
+  return [
+    "-map", "[poster]", "-q:v", "3", "-update", "1", join(dir, "poster.jpg"),
+    "-map", "[thumbs]", "-q:v", "4", "-fps_mode", "passthrough", "-start_number", "0", join(dir, "thumb_%03d.jpg"),
+    "-map", "[board]", "-q:v", "5", "-update", "1", join(dir, "storyboard.jpg"),
+  ];
 }
 
 /**
@@ -114,17 +161,19 @@ export interface LadderArgsOptions {
  * source is decoded once, split, scaled per rung, and each rung is encoded
  * with libx264 (yuv420p, fixed GOP = fps × segment length, keyframes forced
  * at the same instants in every rung, no scene-cut keyframes) + AAC, into
- * HLS MPEG-TS segments `<rung>/seg_%05d.ts` and `<rung>/index.m3u8`.
+ * HLS MPEG-TS segments `<rung>/seg_%05d.ts` and `<rung>/index.m3u8`; with
+ * `images`, three more branches of the same split make the stills.
  * ffmpeg autorotates, so the scaled sizes follow the displayed orientation.
  */
 export function ladderArgs(options: LadderArgsOptions): string[] {
   const { rungs, settings } = options;
   const seconds = settings.segmentSeconds;
   const gop = Math.max(1, Math.round(options.fps * seconds));
-  const labels = rungs.map((_, index) => `s${index}`);
+  const labels = [...rungs.map((_, index) => `s${index}`), ...(options.images ? ["ip", "it", "ib"] : [])];
   const graph = [
-    `[0:v:0]split=${rungs.length}${labels.map((label) => `[${label}]`).join("")}`,
+    `[0:v:0]split=${labels.length}${labels.map((label) => `[${label}]`).join("")}`,
     ...rungs.map((rung, index) => `[s${index}]scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p[v${index}]`),
+    ...(options.images ? imageGraph(options.images) : []),
   ].join(";");
   const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", options.input, "-filter_complex", graph];
   rungs.forEach((rung, index) => {
@@ -146,6 +195,7 @@ export function ladderArgs(options: LadderArgsOptions): string[] {
       join(options.outputDir, rung.name, "index.m3u8"),
     );
   });
+  if (options.images) args.push(...imageOutputArgs(options.images));
   if (options.progress) args.push("-progress", "pipe:1", "-nostats");
   return args;
 }
@@ -166,50 +216,7 @@ export async function encodeLadder(
   });
 }
 
-/** What the images pass makes. */
-export interface ImagesOptions {
-  /** A local media playlist of one rung (its keyframes are every segmentSeconds). */
-  rungPlaylist: string;
-  outputDir: string;
-  duration: number;
-  segmentSeconds: number;
-  posterWidth: number;
-  posterHeight: number;
-  thumbnailCount: number;
-  storyboard: StoryboardLayout;
-}
-
-/**
- * Makes the poster (the first keyframe at or after 10% of the video),
- * thumbnails (`thumb_000.jpg`…, evenly spread) and the storyboard sprite
- * (`storyboard.jpg`, one tile per `storyboard.interval` seconds) in one
- * ffmpeg run that decodes only the rung's keyframes: cheap next to the ladder.
- */
-export async function makeImages(paths: FfmpegPaths, options: ImagesOptions, signal?: AbortSignal): Promise<{ thumbnails: string[] }> {
-  const step = options.segmentSeconds;
-  const posterAt = Math.floor((options.duration * 0.1) / step) * step;
-  const thumbGap = Math.max(step, Math.floor(options.duration / options.thumbnailCount / step) * step);
-  const board = options.storyboard;
-  const every = (gap: number) => `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${gap - 0.05})'`;
-  const graph = [
-    "[0:v:0]split=3[p][t][b]",
-    `[p]select='gte(t\\,${Math.max(0, posterAt - 0.05)})',scale=${options.posterWidth}:${options.posterHeight}[poster]`,
-    `[t]${every(thumbGap)},scale=${options.posterWidth}:${options.posterHeight}[thumbs]`,
-    `[b]${every(board.interval)},scale=${board.tileWidth}:${board.tileHeight},setsar=1,tile=${board.columns}x${board.rows}[board]`,
-  ].join(";");
-  await runProcess(
-    paths.ffmpeg,
-    [
-      "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-      "-skip_frame", "nokey", "-i", options.rungPlaylist,
-      "-filter_complex", graph,
-      "-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1", join(options.outputDir, "poster.jpg"),
-      "-map", "[thumbs]", "-frames:v", String(options.thumbnailCount), "-q:v", "4", "-fps_mode", "vfr", "-start_number", "0", join(options.outputDir, "thumb_%03d.jpg"),
-      "-map", "[board]", "-frames:v", "1", "-q:v", "5", "-update", "1", join(options.outputDir, "storyboard.jpg"),
-    ],
-    { signal },
-  );
-  const { readdir } = await import("node:fs/promises");
-  const thumbnails = (await readdir(options.outputDir)).filter((name) => /^thumb_\d{3}\.jpg$/.test(name)).sort();
-  return { thumbnails };
+/** The thumbnails an encode with images wrote, in order. */
+export async function listThumbnails(outputDir: string): Promise<string[]> {
+  return (await readdir(outputDir)).filter((name) => /^thumb_\d{3}\.jpg$/.test(name)).sort();
 }

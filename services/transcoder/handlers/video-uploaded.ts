@@ -108,7 +108,7 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
         });
         options.onJob?.(event.videoId, "done");
         metrics.jobEnded("transcoded", (performance.now() - started) / 1000);
-        log.info({ duration: result.durationSeconds, renditions: result.renditions.length }, "transcoded");
+        log.info({ duration: result.durationSeconds, renditions: result.renditions.length, phasesMs: result.phasesMs }, "transcoded");
       } catch (err) {
         await progressChain;
         options.onJob?.(event.videoId, "error");

@@ -1,7 +1,8 @@
 /**
  * One transcode job: source from MinIO → ffprobe → the whole ladder in one
  * ffmpeg process → segments published to MinIO while they are written →
- * images → final VOD playlists.
+ * final VOD playlists; the same ffmpeg run writes the poster, thumbnails
+ * and storyboard from the frames it decodes.
  *
  * Why this shape: one ffmpeg process decodes the source once for every
  * rung, so the ladder costs what the plain ffmpeg command costs (a "fast low
@@ -28,7 +29,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../../lib/logger.ts";
-import { encodeLadder, makeImages, probeFile, type EncodeSettings, type FfmpegPaths } from "../adapters/ffmpeg.ts";
+import { encodeLadder, listThumbnails, probeFile, type EncodeSettings, type FfmpegPaths, type ImageOutputs } from "../adapters/ffmpeg.ts";
 import type { MediaStore } from "../adapters/media-store.ts";
 import {
   measureBandwidth,
@@ -83,6 +84,8 @@ export interface TranscodeResult {
   thumbnailKeys: string[];
   storyboardSpriteKey: string;
   storyboardVttKey: string;
+  /** Wall time of each phase in ms (for logs: where a job's time went). */
+  phasesMs: { fetch: number; probe: number; encode: number; images: number; finish: number };
 }
 
 /** The media bucket folder of a video. */
@@ -98,6 +101,13 @@ interface StoredSegment extends Segment {
 export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJobInput, onProgress: ProgressListener, signal: AbortSignal): Promise<TranscodeResult> {
   const { store, logger } = deps;
   const prefix = videoPrefix(input.videoId);
+  const phasesMs = { fetch: 0, probe: 0, encode: 0, images: 0, finish: 0 };
+  let phaseStart = performance.now();
+  const endPhase = (phase: keyof typeof phasesMs) => {
+    const at = performance.now();
+    phasesMs[phase] = Math.round(at - phaseStart);
+    phaseStart = at;
+  };
   const size = await store.sourceSize(input.sourceBucket, input.sourceKey);
   if (size === undefined) throw new UnplayableSourceError("the uploaded file is missing");
   if (size === 0) throw new UnplayableSourceError("the file is empty");
@@ -108,10 +118,12 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
     const sourceFile = join(dir, "source");
     await store.downloadSource(input.sourceBucket, input.sourceKey, sourceFile);
     signal.throwIfAborted();
+    endPhase("fetch");
     const probe = await probeFile(deps.ffmpeg, sourceFile, signal);
     if (!probe) throw new UnplayableSourceError("the file is not a video that can be read (unknown or damaged format)");
     const source = interpretProbe(probe, size);
     const rungs = planLadder(source);
+    endPhase("probe");
     logger.info({ videoId: input.videoId, source, rungs: rungs.map((rung) => rung.name) }, "transcoding");
 
     const outDir = join(dir, "out");
@@ -119,7 +131,10 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
     const imageRung = rungs.find((rung) => Math.min(rung.width, rung.height) <= 720) ?? rungs[rungs.length - 1];
     if (!imageRung) throw new Error("empty ladder");
 
-    const publishers = await Promise.all(rungs.map((rung) => createRungPublisher(deps, prefix, outDir, rung, rung !== imageRung)));
+    const images = planImages(join(dir, "images"), imageRung, source.duration, deps.settings.segmentSeconds);
+    await mkdir(images.outputDir, { recursive: true });
+
+    const publishers = await Promise.all(rungs.map((rung) => createRungPublisher(deps, prefix, outDir, rung)));
     const variants = (measured: boolean): Variant[] =>
       publishers
         .filter((publisher) => publisher.playable())
@@ -169,7 +184,7 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
     let finished = false;
     const encoding = encodeLadder(
       deps.ffmpeg,
-      { input: sourceFile, outputDir: outDir, rungs, hasAudio: source.hasAudio, fps: source.fps, settings: deps.settings, playlistType: "event", progress: true },
+      { input: sourceFile, outputDir: outDir, rungs, hasAudio: source.hasAudio, fps: source.fps, settings: deps.settings, playlistType: "event", progress: true, images },
       (seconds) => {
         encoded = seconds;
       },
@@ -199,9 +214,12 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
       );
     }
 
-    const images = await storeImages(deps, prefix, outDir, dir, imageRung, encodedSeconds, signal);
+    endPhase("encode");
+    const stills = await storeImages(deps, prefix, images, encodedSeconds);
+    endPhase("images");
     for (const publisher of publishers) await publisher.sync(true);
     await store.putText(`${prefix}master.m3u8`, renderMasterPlaylist(variants(true)));
+    endPhase("finish");
 
     return {
       durationSeconds: encodedSeconds,
@@ -214,7 +232,8 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
         playlistPath: `${publisher.rung.name}/index.m3u8`,
       })),
       masterKey: `${prefix}master.m3u8`,
-      ...images,
+      ...stills,
+      phasesMs,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -230,7 +249,7 @@ interface RungPublisher {
   sync(final: boolean): Promise<void>;
 }
 
-async function createRungPublisher(deps: TranscodeJobDeps, prefix: string, outDir: string, rung: Rung, deleteUploaded: boolean): Promise<RungPublisher> {
+async function createRungPublisher(deps: TranscodeJobDeps, prefix: string, outDir: string, rung: Rung): Promise<RungPublisher> {
   const key = `${prefix}${rung.name}/index.m3u8`;
   // A playlist left by an earlier run of this job names segments that exist; keep it until we store as many.
   const previous = await deps.store.getText(key);
@@ -258,7 +277,7 @@ async function createRungPublisher(deps: TranscodeJobDeps, prefix: string, outDi
         const file = join(local, segment.uri);
         const bytes = await deps.store.putFile(`${prefix}${rung.name}/${segment.uri}`, file);
         stored.push({ ...segment, bytes });
-        if (deleteUploaded) await rm(file, { force: true });
+        await rm(file, { force: true });
       }
       if (final || (!keepUntilFinal && stored.length > published && stored.length >= floor)) {
         await deps.store.putText(key, renderMediaPlaylist({ segments: stored, targetSeconds: deps.settings.segmentSeconds, complete: final }));
@@ -268,43 +287,39 @@ async function createRungPublisher(deps: TranscodeJobDeps, prefix: string, outDi
   };
 }
 
+/** Where and how the encode makes the stills: sized like the image rung (at most 720p). */
+function planImages(outputDir: string, rung: Rung, duration: number, segmentSeconds: number): ImageOutputs {
+  const thumbnailCount = 5;
+  return {
+    outputDir,
+    width: rung.width,
+    height: rung.height,
+    // The poster at 10% of the video, on a segment boundary (a keyframe of every rung).
+    posterAtSeconds: Math.floor((duration * 0.1) / segmentSeconds) * segmentSeconds,
+    thumbnailCount,
+    thumbnailGapSeconds: Math.max(segmentSeconds, Math.floor(duration / thumbnailCount / segmentSeconds) * segmentSeconds),
+    storyboard: planStoryboard(duration, rung.width, rung.height, segmentSeconds),
+  };
+}
+
+/** Uploads the stills the encode wrote, and the storyboard's WebVTT. */
 async function storeImages(
   deps: TranscodeJobDeps,
   prefix: string,
-  outDir: string,
-  dir: string,
-  rung: Rung,
+  images: ImageOutputs,
   duration: number,
-  signal: AbortSignal,
 ): Promise<Pick<TranscodeResult, "posterKey" | "thumbnailKeys" | "storyboardSpriteKey" | "storyboardVttKey">> {
-  const imagesDir = join(dir, "images");
-  await mkdir(imagesDir, { recursive: true });
-  const storyboard = planStoryboard(duration, rung.width, rung.height, deps.settings.segmentSeconds);
-  const { thumbnails } = await makeImages(
-    deps.ffmpeg,
-    {
-      rungPlaylist: join(outDir, rung.name, "index.m3u8"),
-      outputDir: imagesDir,
-      duration,
-      segmentSeconds: deps.settings.segmentSeconds,
-      posterWidth: rung.width,
-      posterHeight: rung.height,
-      thumbnailCount: 5,
-      storyboard,
-    },
-    signal,
-  );
   const posterKey = `${prefix}poster.jpg`;
   const storyboardSpriteKey = `${prefix}storyboard.jpg`;
   const storyboardVttKey = `${prefix}storyboard.vtt`;
-  await deps.store.putFile(posterKey, join(imagesDir, "poster.jpg"));
+  await deps.store.putFile(posterKey, join(images.outputDir, "poster.jpg"));
   const thumbnailKeys: string[] = [];
-  for (const name of thumbnails) {
+  for (const name of await listThumbnails(images.outputDir)) {
     const key = `${prefix}thumbs/${name}`;
-    await deps.store.putFile(key, join(imagesDir, name));
+    await deps.store.putFile(key, join(images.outputDir, name));
     thumbnailKeys.push(key);
   }
-  await deps.store.putFile(storyboardSpriteKey, join(imagesDir, "storyboard.jpg"));
-  await deps.store.putText(storyboardVttKey, renderStoryboardVtt(storyboard, duration, "storyboard.jpg"));
+  await deps.store.putFile(storyboardSpriteKey, join(images.outputDir, "storyboard.jpg"));
+  await deps.store.putText(storyboardVttKey, renderStoryboardVtt(images.storyboard, duration, "storyboard.jpg"));
   return { posterKey, thumbnailKeys, storyboardSpriteKey, storyboardVttKey };
 }
