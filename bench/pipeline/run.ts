@@ -12,6 +12,8 @@
  *    direct MinIO putObject of the same file (median of 3 each);
  *  - upload_rss_mb_*: peak RSS (VmHWM) of a fresh upload-service process
  *    after streaming a 10 MiB and a 1 GiB upload.
+ * `--only=transcode,upload,memory` runs some of the parts (the JSON then has
+ * only their figures), for iterating on one of them.
  * `--rounds=N` repeats (a) and (b) N times in alternating order and reports
  * medians (other work on a shared machine makes single wall times drift).
  * The transcoder is the stack's own (./dev.sh up starts services/transcoder);
@@ -209,11 +211,12 @@ async function main(): Promise<void> {
   };
 
   // Rounds alternate the order (AB, BA, …) so drifting load from other work on the machine biases neither side.
+  const only = (process.argv.find((arg) => arg.startsWith("--only="))?.slice(7) ?? "transcode,upload,memory").split(",");
   const rounds = Math.max(1, Number(/^--rounds=(\d+)$/.exec(process.argv.find((arg) => arg.startsWith("--rounds=")) ?? "")?.[1] ?? 1));
   const ffmpegRuns: number[] = [];
   const pipelineRuns: number[] = [];
   const playableRuns: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; only.includes("transcode") && round < rounds; round++) {
     const order = round % 2 === 0 ? ["ffmpeg", "pipeline"] : ["pipeline", "ffmpeg"];
     for (const step of order) {
       if (step === "ffmpeg") ffmpegRuns.push(await plainFfmpeg());
@@ -229,30 +232,33 @@ async function main(): Promise<void> {
   const firstPlayableMs = median(playableRuns);
 
   // (c) upload throughput: the streaming RPC vs a direct MinIO put of the same file (medians of 3).
-  const throughputFile = join(benchDir, "random-256m.bin");
-  if (!existsSync(throughputFile)) {
-    const made = spawnSync("dd", ["if=/dev/urandom", `of=${throughputFile}`, "bs=1M", "count=256", "status=none"]);
-    if (made.status !== 0) throw new Error("could not write the throughput file");
-  }
-  const throughputSize = (await stat(throughputFile)).size;
-  const streamer = await startUploadChild();
-  const streamClient = createUploadClient(`127.0.0.1:${streamer.port}`, streamer.token);
-  const direct: number[] = [];
-  const viaUpload: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    const key = `bench/direct-${Date.now()}`;
-    let t = performance.now();
-    await minio.putObject(env.minioSourceBucket, key, createReadStream(throughputFile), throughputSize);
-    direct.push(performance.now() - t);
-    await minio.removeObject(env.minioSourceBucket, key);
-    t = performance.now();
-    const videoId = await uploadStream(streamClient, { channelId: streamer.channelId, title: "bench throughput", contentType: "application/octet-stream", sizeBytes: throughputSize }, fileChunks(throughputFile, 4 * 1024 * 1024 - 64));
-    viaUpload.push(performance.now() - t);
-    await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
-    log(`upload throughput round ${round + 1}: direct put ${seconds(direct[round] ?? 0)} s, Upload RPC ${seconds(viaUpload[round] ?? 0)} s (${Math.round(throughputSize / 1048576)} MiB)`);
-  }
-  const uploadRatio = median(direct) / median(viaUpload);
-  await stopChild(streamer.child);
+  const uploadThroughput = async (): Promise<number> => {
+    const throughputFile = join(benchDir, "random-256m.bin");
+    if (!existsSync(throughputFile)) {
+      const made = spawnSync("dd", ["if=/dev/urandom", `of=${throughputFile}`, "bs=1M", "count=256", "status=none"]);
+      if (made.status !== 0) throw new Error("could not write the throughput file");
+    }
+    const throughputSize = (await stat(throughputFile)).size;
+    const streamer = await startUploadChild();
+    const streamClient = createUploadClient(`127.0.0.1:${streamer.port}`, streamer.token);
+    const direct: number[] = [];
+    const viaUpload: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const key = `bench/direct-${Date.now()}`;
+      let t = performance.now();
+      await minio.putObject(env.minioSourceBucket, key, createReadStream(throughputFile), throughputSize);
+      direct.push(performance.now() - t);
+      await minio.removeObject(env.minioSourceBucket, key);
+      t = performance.now();
+      const videoId = await uploadStream(streamClient, { channelId: streamer.channelId, title: "bench throughput", contentType: "application/octet-stream", sizeBytes: throughputSize }, fileChunks(throughputFile, 4 * 1024 * 1024 - 64));
+      viaUpload.push(performance.now() - t);
+      await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
+      log(`upload throughput round ${round + 1}: direct put ${seconds(direct[round] ?? 0)} s, Upload RPC ${seconds(viaUpload[round] ?? 0)} s (${Math.round(throughputSize / 1048576)} MiB)`);
+    }
+    await stopChild(streamer.child);
+    return median(direct) / median(viaUpload);
+  };
+  const uploadRatio = only.includes("upload") ? await uploadThroughput() : Number.NaN;
 
   // (d) peak memory of a fresh upload process: 10 MiB vs 1 GiB.
   const rss = async (bytes: number) => {
@@ -264,10 +270,11 @@ async function main(): Promise<void> {
     await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
     return peak;
   };
-  const rss10m = await rss(10 * 1024 * 1024);
-  log(`upload peak RSS, 10 MiB: ${rss10m} MB`);
-  const rss1g = await rss(1024 * 1024 * 1024);
-  log(`upload peak RSS, 1 GiB: ${rss1g} MB`);
+  const memory = only.includes("memory");
+  const rss10m = memory ? await rss(10 * 1024 * 1024) : Number.NaN;
+  if (memory) log(`upload peak RSS, 10 MiB: ${rss10m} MB`);
+  const rss1g = memory ? await rss(1024 * 1024 * 1024) : Number.NaN;
+  if (memory) log(`upload peak RSS, 1 GiB: ${rss1g} MB`);
 
   await events.stop();
   for (const child of children) await stopChild(child);
