@@ -11,11 +11,11 @@
  *  - upload_ratio: throughput of the client-streaming Upload RPC over a
  *    direct MinIO putObject of the same file (median of 3 each);
  *  - upload_rss_mb_*: peak RSS (VmHWM) of a fresh upload-service process
- *    after streaming a 10 MiB and a 1 GiB upload.
+ *    after streaming a 10 MiB, a 256 MiB and a 1 GiB upload.
  * `--only=transcode,upload,memory` runs some of the parts (the JSON then has
  * only their figures), for iterating on one of them.
- * `--rounds=N` repeats (a) and (b) N times in alternating order and reports
- * medians (other work on a shared machine makes single wall times drift).
+ * `--rounds=N` (default 3) repeats (a) and (b) N times in alternating order
+ * (AB, BA, AB…) and reports medians (other work on a shared machine makes single wall times drift).
  * The transcoder is the stack's own (./dev.sh up starts services/transcoder);
  * if none runs, one is started here. Last line: one JSON object.
  */
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
 
   // Rounds alternate the order (AB, BA, …) so drifting load from other work on the machine biases neither side.
   const only = (process.argv.find((arg) => arg.startsWith("--only="))?.slice(7) ?? "transcode,upload,memory").split(",");
-  const rounds = Math.max(1, Number(/^--rounds=(\d+)$/.exec(process.argv.find((arg) => arg.startsWith("--rounds=")) ?? "")?.[1] ?? 1));
+  const rounds = Math.max(1, Number(/^--rounds=(\d+)$/.exec(process.argv.find((arg) => arg.startsWith("--rounds=")) ?? "")?.[1] ?? 3));
   const ffmpegRuns: number[] = [];
   const pipelineRuns: number[] = [];
   const playableRuns: number[] = [];
@@ -273,6 +273,9 @@ async function main(): Promise<void> {
   const memory = only.includes("memory");
   const rss10m = memory ? await rss(10 * 1024 * 1024) : Number.NaN;
   if (memory) log(`upload peak RSS, 10 MiB: ${rss10m} MB`);
+  // A middle point: past a few hundred MiB the peak stops moving (see services/upload/README.md).
+  const rss256m = memory ? await rss(256 * 1024 * 1024) : Number.NaN;
+  if (memory) log(`upload peak RSS, 256 MiB: ${rss256m} MB`);
   const rss1g = memory ? await rss(1024 * 1024 * 1024) : Number.NaN;
   if (memory) log(`upload peak RSS, 1 GiB: ${rss1g} MB`);
 
@@ -289,6 +292,7 @@ async function main(): Promise<void> {
       upload_ratio: Math.round(uploadRatio * 1000) / 1000,
       upload_rss_mb_1g: rss1g,
       upload_rss_mb_10m: rss10m,
+      upload_rss_mb_256m: rss256m,
     }),
   );
   process.exit(0);

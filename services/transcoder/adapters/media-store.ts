@@ -2,8 +2,7 @@
  * The MinIO side of a job: fetching the source, storing outputs in the
  * media bucket under `videos/<videoId>/`, and clearing a failed video's outputs.
  */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import type { MinioClient } from "../../../lib/storage/minio.ts";
 
 /** Content types of what the transcoder writes. */
@@ -62,9 +61,11 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       await client.fGetObject(bucket, key, file);
     },
     async putFile(key, file) {
-      const { size } = await stat(file);
-      await client.putObject(mediaBucket, key, createReadStream(file), size, { "Content-Type": contentType(key) });
-      return size;
+      // Outputs are small (a 2-4 s segment, an image): one read and one buffer, not a
+      // stream that the client would gather into chunks and concatenate again.
+      const body = await readFile(file);
+      await client.putObject(mediaBucket, key, body, body.length, { "Content-Type": contentType(key) });
+      return body.length;
     },
     async putText(key, text) {
       const body = Buffer.from(text, "utf8");
