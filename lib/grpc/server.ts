@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Logger } from "../logger.ts";
 import { peerAddressKey } from "./peer.ts";
+import { advertiseStreamWindow, raiseConnectionWindow, RECEIVE_WINDOW } from "./receive-window.ts";
 import { addReflection } from "./reflection.ts";
 import { grpcServiceDefinition } from "./service-definition.ts";
 import { toConnectError, toGrpcStatus } from "./status.ts";
@@ -56,7 +57,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": maxBytes,
     "grpc.max_send_message_length": maxBytes,
+    // Honoured by grpc-js versions that read it on servers; receive-window.ts does it until then.
+    "grpc-node.flow_control_window": RECEIVE_WINDOW.streamBytes,
   });
+  advertiseStreamWindow(server);
   const shutdownController = new AbortController();
 
   for (const { service, impl } of options.services) {
@@ -97,6 +101,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       const bound = await new Promise<number>((resolve, reject) => {
         server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
       });
+      raiseConnectionWindow(server);
       await checkReadiness();
       readinessTimer = setInterval(() => void checkReadiness(), options.readinessIntervalMs ?? 5000);
       readinessTimer.unref();
