@@ -106,6 +106,8 @@ describe("cache tiers", () => {
     expect((await get(`/v/${video}/240p/seg_00000.ts`)).status).toBe(200);
     await expect.poll(() => edge.origin.readsOf(key(video, "240p/seg_00002.ts")), { timeout: 5000 }).toBe(1);
     expect(edge.origin.readsOf(key(video, "240p/seg_00001.ts"))).toBe(1);
+    // A read is counted when it starts; wait until the prefetched segment is in memory.
+    await expect.poll(() => edge.server.cache.peek(key(video, "240p/seg_00001.ts")) !== undefined, { timeout: 5000 }).toBe(true);
     const hitsBefore = edge.server.stats.memoryHits;
     expect((await get(`/v/${video}/240p/seg_00001.ts`)).status).toBe(200);
     expect(edge.server.stats.memoryHits - hitsBefore).toBe(1);
