@@ -237,8 +237,9 @@ function handlerContext(service: DescService, method: DescMethod, call: BaseCall
  * How many decoded request messages may wait for a streaming handler.
  * grpc-js's request stream is an object-mode Readable with Node's default
  * high-water mark of 16 messages, and it decodes that many ahead however
- * slowly the handler reads: an upload waiting on storage held 16 × 4 MiB of
- * chunks (bench pipeline, peak RSS for 1 GiB vs 10 MiB). With one, the next
+ * slowly the handler reads: an upload waiting on slow storage would hold
+ * 16 × 4 MiB of chunks (read-ahead.test.ts: a stalled handler let the client
+ * write 17 messages, and 2 with this bound). With one, the next
  * message is decoded while the handler works on the current one, and beyond
  * that HTTP/2 flow control holds the client back.
  */
