@@ -34,6 +34,9 @@ export function advertiseStreamWindow(server: grpc.Server, bytes = RECEIVE_WINDO
   internals.commonServerOptions.settings = { ...internals.commonServerOptions.settings, initialWindowSize: bytes };
 }
 
+/** HTTP/2 servers already hooked (listen may run more than once per grpc.Server). */
+const hooked = new WeakSet<EventEmitter>();
+
 /** After bindAsync: every session of the bound HTTP/2 servers gets the connection window. */
 export function raiseConnectionWindow(server: grpc.Server, bytes = RECEIVE_WINDOW.connectionBytes): void {
   for (const http2Server of (server as unknown as ServerInternals).http2Servers?.keys() ?? []) {
@@ -42,5 +45,3 @@ export function raiseConnectionWindow(server: grpc.Server, bytes = RECEIVE_WINDO
     http2Server.on("session", (session: ServerHttp2Session) => session.setLocalWindowSize(bytes));
   }
 }
-
-const hooked = new WeakSet<EventEmitter>();
