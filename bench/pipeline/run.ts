@@ -62,7 +62,8 @@ async function portOpen(port: number): Promise<boolean> {
 
 /** Starts the upload service (+ catalog) in a child process; resolves once it prints its address. */
 async function startUploadChild(): Promise<{ child: ChildProcess; port: number; token: string; channelId: string }> {
-  const child = spawn(process.execPath, [join(root, "bench/pipeline/upload-child.ts")], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  // With the node flags the upload service is deployed with (scripts/stack/services.sh, k8s values).
+  const child = spawn(process.execPath, ["--max-semi-space-size=1", join(root, "bench/pipeline/upload-child.ts")], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
   children.push(child);
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {

@@ -42,12 +42,16 @@ port_of() {
   esac
 }
 
-# export_service_env NAME: variables one service needs that lib/telemetry reads
-# before its main.ts runs (k8s/xtream/values.yaml sets the same).
+# export_service_env NAME: variables one service needs before its main.ts runs,
+# read by lib/telemetry or by node itself (k8s/xtream/values.yaml sets the same).
+UPLOAD_NODE_OPTIONS="--max-semi-space-size=1"
 export_service_env() {
   case "$1" in
     # The HLS edge makes no span per request (see lib/telemetry/sdk.ts); its own counters cover it.
     playback) export OTEL_NODE_DISABLED_INSTRUMENTATIONS="${OTEL_NODE_DISABLED_INSTRUMENTATIONS-http}" ;;
+    # A 1 MB young generation: V8 then scavenges after every 2 MB of new buffers, so the
+    # chunks an upload has already stored are freed at once (see services/upload/README.md).
+    upload) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$UPLOAD_NODE_OPTIONS" ;;
   esac
 }
 

@@ -164,7 +164,7 @@ describe("helm chart k8s/xtream", () => {
       // LOG_LEVEL is read by the shared logger (lib/logger.ts) for every service.
       const source = readFileSync(join(repoRoot, configFile), "utf8") + readFileSync(join(repoRoot, "lib", "logger.ts"), "utf8");
       const [container] = containersOf(findObject(defaults, "Deployment", `xtream-${name}`));
-      const own = [...envOf(container).keys()].filter((key) => !/^(HOST_IP|POD_NAME|POD_NAMESPACE|NODE_NAME|TMPDIR|OTEL_.*)$/.test(key));
+      const own = [...envOf(container).keys()].filter((key) => !/^(HOST_IP|POD_NAME|POD_NAMESPACE|NODE_NAME|TMPDIR|NODE_OPTIONS|OTEL_.*)$/.test(key));
       for (const key of own) expect(source, `${name}: ${key} is not read by ${configFile}`).toMatch(new RegExp(`\\b${key}\\b`));
     }
   });
