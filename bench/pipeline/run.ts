@@ -271,14 +271,16 @@ async function main(): Promise<void> {
     await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
     return peak;
   };
-  const memory = only.includes("memory");
-  const rss10m = memory ? await rss(10 * 1024 * 1024) : Number.NaN;
-  if (memory) log(`upload peak RSS, 10 MiB: ${rss10m} MB`);
+  const peakFor = async (label: string, bytes: number): Promise<number> => {
+    if (!only.includes("memory")) return Number.NaN;
+    const peak = await rss(bytes);
+    log(`upload peak RSS, ${label}: ${peak} MB`);
+    return peak;
+  };
+  const rss10m = await peakFor("10 MiB", 10 * 1024 * 1024);
   // A middle point: past a few hundred MiB the peak stops moving (see services/upload/README.md).
-  const rss256m = memory ? await rss(256 * 1024 * 1024) : Number.NaN;
-  if (memory) log(`upload peak RSS, 256 MiB: ${rss256m} MB`);
-  const rss1g = memory ? await rss(1024 * 1024 * 1024) : Number.NaN;
-  if (memory) log(`upload peak RSS, 1 GiB: ${rss1g} MB`);
+  const rss256m = await peakFor("256 MiB", 256 * 1024 * 1024);
+  const rss1g = await peakFor("1 GiB", 1024 * 1024 * 1024);
 
   await events.stop();
   for (const child of children) await stopChild(child);

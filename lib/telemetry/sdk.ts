@@ -1,20 +1,20 @@
 import { basename, dirname } from "node:path";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
 import { KafkaJsInstrumentation } from "@opentelemetry/instrumentation-kafkajs";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
-import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 
 /**
  * Starts the OpenTelemetry NodeSDK with instrumentation for grpc, http, pg,
- * ioredis, kafkajs and pino (less OTEL_NODE_DISABLED_INSTRUMENTATIONS). It reads the standard OTEL_* variables. Without
- * OTEL_EXPORTER_OTLP_ENDPOINT nothing is exported, but the SDK still runs so
+ * ioredis, kafkajs and pino (less OTEL_NODE_DISABLED_INSTRUMENTATIONS). It
+ * reads the standard OTEL_* variables. Without OTEL_EXPORTER_OTLP_ENDPOINT nothing is exported, but the SDK still runs so
  * trace context keeps propagating across gRPC, HTTP and Kafka.
  */
 export function startTelemetry(env: Record<string, string | undefined> = process.env): NodeSDK | undefined {

@@ -158,6 +158,21 @@ describe("helm chart k8s/xtream", () => {
     }
   });
 
+  it("gives playback and upload the process settings the local stack and the benches use too", () => {
+    // Read before main.ts runs (by lib/telemetry, or by node), so they are set in three places:
+    // the chart, scripts/stack/services.sh, and the bench that starts the same service itself.
+    const read = (path: string) => readFileSync(join(repoRoot, path), "utf8");
+    const chartEnv = (name: string, key: string) => envOf(containersOf(findObject(defaults, "Deployment", `xtream-${name}`))[0]).get(key)?.value;
+    const disabled = chartEnv("playback", "OTEL_NODE_DISABLED_INSTRUMENTATIONS");
+    expect(disabled).toBe("http");
+    expect(read("scripts/stack/services.sh")).toContain(`OTEL_NODE_DISABLED_INSTRUMENTATIONS-${disabled}}`);
+    expect(read("bench/edge/run.ts")).toContain(`OTEL_NODE_DISABLED_INSTRUMENTATIONS: "${disabled}"`);
+    const nodeOptions = chartEnv("upload", "NODE_OPTIONS");
+    expect(nodeOptions).toBe("--max-semi-space-size=1");
+    expect(read("scripts/stack/services.sh")).toContain(`UPLOAD_NODE_OPTIONS="${nodeOptions}"`);
+    expect(read("bench/pipeline/run.ts")).toContain(`"${nodeOptions}", join(root, "bench/pipeline/upload-child.ts")`);
+  });
+
   it("uses only variables the services' config.ts (or the shared logger) reads", () => {
     for (const name of serviceNames) {
       const configFile = name === "gateway" ? "gateway/config.ts" : `services/${name}/config.ts`;
