@@ -3,7 +3,7 @@ import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createEventProducer, type EventProducer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { createOutboxRelay, type OutboxRelay } from "../../lib/outbox/index.ts";
-import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
+import { createMinioClient, createStreamingMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { UPLOAD_SCHEMA } from "./adapters/pg-session-repository.ts";
 import type { UploadLimits, VideoRegistry } from "./domain/index.ts";
 import { createExpiryJob, type ExpiryJob } from "./jobs/expire-sessions.ts";
@@ -57,6 +57,7 @@ export async function startUploadService(options: StartUploadServiceOptions): Pr
   const server = createUploadServer({
     pool,
     minio,
+    streamingMinio: createStreamingMinioClient(options.minio),
     sourceBucket: options.sourceBucket,
     videos: options.videos,
     verifier: options.verifier,

@@ -15,6 +15,8 @@ export interface UploadServerOptions {
   /** PostgreSQL pool; run migrateUploadDatabase(pool) once before serving. */
   pool: Pool;
   minio: MinioClient;
+  /** From createStreamingMinioClient, for client-streamed uploads. */
+  streamingMinio: MinioClient;
   /** The bucket sources go to (xtream-sources); it must exist. */
   sourceBucket: string;
   /** Creates the video in the catalog (createCatalogVideoRegistry in production). */
@@ -37,7 +39,7 @@ export function createUploadServer(options: UploadServerOptions): UploadServer {
   const limits = { ...defaultLimits, ...options.limits };
   const manager = createUploadManager({
     sessions: createPgSessionRepository(options.pool),
-    store: createMinioSourceStore({ client: options.minio, bucket: options.sourceBucket }),
+    store: createMinioSourceStore({ client: options.minio, streamingClient: options.streamingMinio, bucket: options.sourceBucket }),
     videos: options.videos,
     limits,
     ...(options.now ? { now: options.now } : {}),

@@ -1,17 +1,21 @@
 import type { MinioClient } from "../../../lib/storage/minio.ts";
+import { startPartStream } from "../../../lib/storage/part-stream.ts";
 import type { SourceStore, StoredPart } from "../domain/index.ts";
 
 export interface MinioSourceStoreOptions {
   client: MinioClient;
+  /** From createStreamingMinioClient: sends parts that are written as they arrive. */
+  streamingClient: MinioClient;
   bucket: string;
 }
 
 /**
  * The source bucket through MinIO's low-level multipart calls, so that each
- * resumable chunk becomes one part and parts can be retried one by one.
+ * resumable chunk becomes one part and parts can be retried one by one, and
+ * a client-streamed file goes to its parts as it arrives.
  */
 export function createMinioSourceStore(options: MinioSourceStoreOptions): SourceStore {
-  const { client, bucket } = options;
+  const { client, streamingClient, bucket } = options;
   return {
     bucket,
     async initiate(key, contentType) {
@@ -25,6 +29,9 @@ export function createMinioSourceStore(options: MinioSourceStoreOptions): Source
         payload,
       );
       return etag;
+    },
+    openPart(key, multipartId, partNumber, sizeBytes) {
+      return startPartStream(streamingClient, { bucket, key, uploadId: multipartId, partNumber, sizeBytes });
     },
     async complete(key, multipartId, parts: StoredPart[], sizeBytes) {
       try {

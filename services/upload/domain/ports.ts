@@ -12,10 +12,22 @@ export interface SourceStore {
   initiate(key: string, contentType: string): Promise<string>;
   /** Stores one part (overwriting a part with the same number); returns its etag. */
   putPart(key: string, multipartId: string, partNumber: number, data: Uint8Array): Promise<string>;
+  /** Starts storing a part of exactly sizeBytes whose bytes are written as they arrive; ends with its etag. */
+  openPart(key: string, multipartId: string, partNumber: number, sizeBytes: number): PartWriter<string>;
   /** Joins the parts into the object. Completing an already completed upload of that size succeeds. */
   complete(key: string, multipartId: string, parts: StoredPart[], sizeBytes: number): Promise<void>;
   /** Discards a multipart upload, its parts and any object it became; missing ones are not an error. */
   abort(key: string, multipartId: string): Promise<void>;
+}
+
+/** A part being written while its bytes arrive; `T` is what storing it yields. */
+export interface PartWriter<T> {
+  /** Sends bytes (kept until sent: not reused by the caller); resolves when more may be sent. */
+  write(data: Uint8Array): Promise<void>;
+  /** Call after the part's last byte; resolves once the part is stored. */
+  end(): Promise<T>;
+  /** Gives the part up; nothing of it is stored. */
+  abort(): void;
 }
 
 /** A session row locked for the duration of a transaction. */

@@ -1,82 +1,87 @@
-import { outOfRange } from "../../../lib/errors.ts";
+import { failedPrecondition, outOfRange } from "../../../lib/errors.ts";
+import type { PartWriter } from "./ports.ts";
 import type { StoredPart } from "./types.ts";
 
-export interface WritePartsOptions {
+export interface StreamPartsOptions {
   /** Every part but the last is exactly this long. */
   partSize: number;
-  /** Parts being stored at once; memory stays below (concurrency + 1) × partSize. */
+  /** The declared size: the stream must carry exactly this many bytes. */
+  sizeBytes: number;
+  /**
+   * Parts fully sent but not yet stored. While this many wait, the stream is
+   * not read further; they hold no bytes here, only the store's replies.
+   */
   concurrency: number;
-  /** More bytes than this is refused (the declared size). */
-  maxBytes: number;
-  /** Stores one part. `data` is reused for a later part once the returned promise settles. */
-  put(partNumber: number, data: Uint8Array): Promise<StoredPart>;
+  /** Starts a part of exactly sizeBytes. */
+  open(partNumber: number, sizeBytes: number): PartWriter<StoredPart>;
 }
 
 /**
- * Cuts a stream of chunks (of any sizes) into fixed-size parts and stores them
- * with bounded concurrency, so memory stays flat however large the stream is:
- * while `concurrency` parts are in flight, the stream is not read further (and
- * gRPC flow control holds the sender back). Chunks are copied into at most
- * concurrency + 1 part buffers, allocated once and reused, so a large upload
- * does not churn the allocator. Throws when the stream carries more than
- * maxBytes, or when storing a part fails.
+ * Cuts a stream of chunks (of any sizes) into fixed-size parts and writes
+ * each chunk to its part as it arrives, so nothing is gathered here: memory
+ * stays at the chunks in flight however large the stream or its parts are,
+ * and a slow store holds the reader (and through gRPC flow control, the
+ * sender) back. The declared size fixes every part's length up front.
+ * Throws when the stream carries more or fewer bytes than declared (the part
+ * being written is abandoned) or when storing a part fails.
  */
-export async function writeParts(chunks: AsyncIterable<Uint8Array>, options: WritePartsOptions): Promise<{ parts: StoredPart[]; totalBytes: number }> {
-  const bufferSize = Math.max(1, Math.min(options.partSize, options.maxBytes));
+export async function streamParts(chunks: AsyncIterable<Uint8Array>, options: StreamPartsOptions): Promise<StoredPart[]> {
+  const { partSize, sizeBytes } = options;
   const parts: StoredPart[] = [];
-  const inFlight = new Set<Promise<void>>();
-  const free: Buffer[] = [];
+  const waiting = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
-  let current: Buffer | undefined;
-  let filled = 0;
-  let totalBytes = 0;
+  let writer: PartWriter<StoredPart> | undefined;
+  let left = 0;
   let nextPart = 1;
+  let received = 0;
 
-  const acquire = (): Buffer => free.pop() ?? Buffer.allocUnsafe(bufferSize);
-
-  const dispatch = async () => {
-    const buffer = current;
-    if (!buffer || filled === 0) return;
-    const data = buffer.subarray(0, filled);
-    current = undefined;
-    filled = 0;
-    while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+  const begin = async (): Promise<PartWriter<StoredPart>> => {
+    while (waiting.size >= options.concurrency) await Promise.race(waiting);
     if (failure) throw failure.error;
     const partNumber = nextPart++;
-    const task: Promise<void> = options.put(partNumber, data).then(
+    left = Math.min(partSize, sizeBytes - (partNumber - 1) * partSize);
+    return options.open(partNumber, left);
+  };
+
+  const finish = (done: PartWriter<StoredPart>) => {
+    const task: Promise<void> = done.end().then(
       (part) => {
         parts.push(part);
-        free.push(buffer);
-        inFlight.delete(task);
+        waiting.delete(task);
       },
       (error: unknown) => {
         failure ??= { error };
-        inFlight.delete(task);
+        waiting.delete(task);
       },
     );
-    inFlight.add(task);
+    waiting.add(task);
   };
 
   try {
     for await (const chunk of chunks) {
       if (failure) throw failure.error;
-      totalBytes += chunk.byteLength;
-      if (totalBytes > options.maxBytes) throw outOfRange(`the stream carries more bytes than the declared size of ${options.maxBytes} bytes`);
+      received += chunk.byteLength;
+      if (received > sizeBytes) throw outOfRange(`the stream carries more bytes than the declared size of ${sizeBytes} bytes`);
       let offset = 0;
       while (offset < chunk.byteLength) {
-        current ??= acquire();
-        const take = Math.min(chunk.byteLength - offset, options.partSize - filled);
-        current.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
+        writer ??= await begin();
+        const take = Math.min(left, chunk.byteLength - offset);
+        await writer.write(take === chunk.byteLength ? chunk : chunk.subarray(offset, offset + take));
         offset += take;
-        if (filled === options.partSize) await dispatch();
+        left -= take;
+        if (left === 0) {
+          finish(writer);
+          writer = undefined;
+        }
       }
     }
-    await dispatch();
+    if (received !== sizeBytes) throw failedPrecondition(`the stream ended after ${received} of ${sizeBytes} bytes; nothing was stored`);
+  } catch (err) {
+    writer?.abort();
+    throw err;
   } finally {
-    await Promise.all(inFlight);
+    await Promise.all(waiting);
   }
   if (failure) throw failure.error;
-  parts.sort((a, b) => a.partNumber - b.partNumber);
-  return { parts, totalBytes };
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
 }

@@ -3,7 +3,7 @@ import type { Caller } from "../../../lib/auth/index.ts";
 import { AppError, failedPrecondition, notFound, permissionDenied } from "../../../lib/errors.ts";
 import { assertActive, checkMetadata, chunkSizeFor, planChunk } from "./chunk-rules.ts";
 import type { SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
-import { writeParts } from "./stream-parts.ts";
+import { streamParts } from "./stream-parts.ts";
 import type { UploadLimits, UploadMetadata, UploadSession, VideoUploadedEvent } from "./types.ts";
 
 export interface UploadManagerOptions {
@@ -118,21 +118,24 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       const partSize = chunkSizeFor(metadata.sizeBytes, limits.streamPartSizeBytes);
       const session = await open(caller, authorization, metadata, "stream", partSize);
       try {
-        const { totalBytes } = await writeParts(chunks, {
+        await streamParts(chunks, {
           partSize,
+          sizeBytes: metadata.sizeBytes,
           concurrency: limits.streamPartConcurrency,
-          maxBytes: metadata.sizeBytes,
-          put: async (partNumber, data) => {
-            const etag = await store.putPart(session.sourceKey, session.multipartId, partNumber, data);
-            // Streamed parts are never retried by the client, so no checksum is needed to recognise one.
-            const part = { partNumber, sizeBytes: data.byteLength, etag, md5: "" };
-            await sessions.withLocked(session.id, async (current, tx) => tx.addPart(part, (current?.committedOffset ?? 0) + data.byteLength));
-            return part;
+          open: (partNumber, sizeBytes) => {
+            const writer = store.openPart(session.sourceKey, session.multipartId, partNumber, sizeBytes);
+            return {
+              write: (data) => writer.write(data),
+              abort: () => writer.abort(),
+              end: async () => {
+                // Streamed parts are never retried by the client, so no checksum is needed to recognise one.
+                const part = { partNumber, sizeBytes, etag: await writer.end(), md5: "" };
+                await sessions.withLocked(session.id, async (current, tx) => tx.addPart(part, (current?.committedOffset ?? 0) + sizeBytes));
+                return part;
+              },
+            };
           },
         });
-        if (totalBytes !== metadata.sizeBytes) {
-          throw failedPrecondition(`the stream ended after ${totalBytes} of ${metadata.sizeBytes} bytes; nothing was stored`);
-        }
         return await finish(caller, session.id);
       } catch (err) {
         const reason = err instanceof AppError ? `the upload did not complete: ${err.message}` : "the upload was interrupted before it completed";
