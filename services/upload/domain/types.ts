@@ -82,7 +82,7 @@ export interface UploadLimits {
   chunkSizeBytes: number;
   /** Part size of client-streamed uploads. */
   streamPartSizeBytes: number;
-  /** Parts of one streamed upload sent to storage at once. */
+  /** Parts of one streamed upload fully sent and waiting for storage's reply (they hold no bytes). */
   streamPartConcurrency: number;
   /** How long a session may stay unfinished. */
   sessionTtlMs: number;
