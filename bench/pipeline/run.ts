@@ -11,7 +11,8 @@
  *  - upload_ratio: throughput of the client-streaming Upload RPC over a
  *    direct MinIO putObject of the same file (median of 3 each);
  *  - upload_rss_mb_*: peak RSS (VmHWM) of a fresh upload-service process
- *    after streaming a 10 MiB, a 256 MiB and a 1 GiB upload.
+ *    after streaming a 10 MiB, a 256 MiB and a 1 GiB upload in 4 MiB
+ *    messages (the largest the RPC takes), and 10 MiB and 1 GiB in 64 KiB ones.
  * `--only=transcode,upload,memory` runs some of the parts (the JSON then has
  * only their figures), for iterating on one of them.
  * `--rounds=N` (default 3) repeats (a) and (b) N times in alternating order
@@ -41,6 +42,9 @@ const root = process.cwd();
 const benchDir = join(root, ".data", "bench");
 const source = join(benchDir, "src-1080p30-60s.mp4");
 const settings = { segmentSeconds: 2, preset: "veryfast", crf: 23 }; // the transcoder's defaults (services/transcoder/config.ts)
+/** Message sizes for the streaming RPC: its largest (4 MiB, less room for the framing) and a small one. */
+const BIG_CHUNK = 4 * 1024 * 1024 - 64;
+const SMALL_CHUNK = 64 * 1024;
 const log = (message: string) => console.log(`[pipeline] ${message}`);
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 const median = (values: number[]) => {
@@ -251,7 +255,7 @@ async function main(): Promise<void> {
       direct.push(performance.now() - t);
       await minio.removeObject(env.minioSourceBucket, key);
       t = performance.now();
-      const videoId = await uploadStream(streamClient, { channelId: streamer.channelId, title: "bench throughput", contentType: "application/octet-stream", sizeBytes: throughputSize }, fileChunks(throughputFile, 4 * 1024 * 1024 - 64));
+      const videoId = await uploadStream(streamClient, { channelId: streamer.channelId, title: "bench throughput", contentType: "application/octet-stream", sizeBytes: throughputSize }, fileChunks(throughputFile, BIG_CHUNK));
       viaUpload.push(performance.now() - t);
       await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
       log(`upload throughput round ${round + 1}: direct put ${seconds(direct[round] ?? 0)} s, Upload RPC ${seconds(viaUpload[round] ?? 0)} s (${Math.round(throughputSize / 1048576)} MiB)`);
@@ -262,18 +266,18 @@ async function main(): Promise<void> {
   const uploadRatio = only.includes("upload") ? await uploadThroughput() : Number.NaN;
 
   // (d) peak memory of a fresh upload process: 10 MiB vs 1 GiB.
-  const rss = async (bytes: number) => {
+  const rss = async (bytes: number, chunkBytes: number) => {
     const child = await startUploadChild();
     const c = createUploadClient(`127.0.0.1:${child.port}`, child.token);
-    const videoId = await uploadStream(c, { channelId: child.channelId, title: "bench memory", contentType: "application/octet-stream", sizeBytes: bytes }, syntheticChunks(bytes, 4 * 1024 * 1024 - 64));
+    const videoId = await uploadStream(c, { channelId: child.channelId, title: "bench memory", contentType: "application/octet-stream", sizeBytes: bytes }, syntheticChunks(bytes, chunkBytes));
     const peak = await peakRssMb(child.child.pid ?? 0);
     await stopChild(child.child);
     await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
     return peak;
   };
-  const peakFor = async (label: string, bytes: number): Promise<number> => {
+  const peakFor = async (label: string, bytes: number, chunkBytes = BIG_CHUNK): Promise<number> => {
     if (!only.includes("memory")) return Number.NaN;
-    const peak = await rss(bytes);
+    const peak = await rss(bytes, chunkBytes);
     log(`upload peak RSS, ${label}: ${peak} MB`);
     return peak;
   };
@@ -281,6 +285,10 @@ async function main(): Promise<void> {
   // A middle point: past a few hundred MiB the peak stops moving (see services/upload/README.md).
   const rss256m = await peakFor("256 MiB", 256 * 1024 * 1024);
   const rss1g = await peakFor("1 GiB", 1024 * 1024 * 1024);
+  // The same two sizes in 64 KiB messages: whole within about one socket read, so the server's
+  // HTTP/2 read buffers die young (see services/upload/README.md for what that costs).
+  const rss10mSmall = await peakFor("10 MiB in 64 KiB messages", 10 * 1024 * 1024, SMALL_CHUNK);
+  const rss1gSmall = await peakFor("1 GiB in 64 KiB messages", 1024 * 1024 * 1024, SMALL_CHUNK);
 
   await events.stop();
   for (const child of children) await stopChild(child);
@@ -296,6 +304,8 @@ async function main(): Promise<void> {
       upload_rss_mb_1g: rss1g,
       upload_rss_mb_10m: rss10m,
       upload_rss_mb_256m: rss256m,
+      upload_rss_mb_10m_64k_chunks: rss10mSmall,
+      upload_rss_mb_1g_64k_chunks: rss1gSmall,
     }),
   );
   process.exit(0);
