@@ -265,19 +265,15 @@ async function main(): Promise<void> {
   };
   const uploadRatio = only.includes("upload") ? await uploadThroughput() : Number.NaN;
 
-  // (d) peak memory of a fresh upload process: 10 MiB vs 1 GiB.
-  const rss = async (bytes: number, chunkBytes: number) => {
+  // (d) peak memory of a fresh upload process per upload size (and message size).
+  const peakFor = async (label: string, bytes: number, chunkBytes = BIG_CHUNK): Promise<number> => {
+    if (!only.includes("memory")) return Number.NaN;
     const child = await startUploadChild();
     const c = createUploadClient(`127.0.0.1:${child.port}`, child.token);
     const videoId = await uploadStream(c, { channelId: child.channelId, title: "bench memory", contentType: "application/octet-stream", sizeBytes: bytes }, syntheticChunks(bytes, chunkBytes));
     const peak = await peakRssMb(child.child.pid ?? 0);
     await stopChild(child.child);
     await minio.removeObject(env.minioSourceBucket, `sources/${videoId}`).catch(() => undefined);
-    return peak;
-  };
-  const peakFor = async (label: string, bytes: number, chunkBytes = BIG_CHUNK): Promise<number> => {
-    if (!only.includes("memory")) return Number.NaN;
-    const peak = await rss(bytes, chunkBytes);
     log(`upload peak RSS, ${label}: ${peak} MB`);
     return peak;
   };

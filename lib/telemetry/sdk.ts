@@ -14,8 +14,9 @@ import { NodeSDK } from "@opentelemetry/sdk-node";
 /**
  * Starts the OpenTelemetry NodeSDK with instrumentation for grpc, http, pg,
  * ioredis, kafkajs and pino (less OTEL_NODE_DISABLED_INSTRUMENTATIONS). It
- * reads the standard OTEL_* variables. Without OTEL_EXPORTER_OTLP_ENDPOINT nothing is exported, but the SDK still runs so
- * trace context keeps propagating across gRPC, HTTP and Kafka.
+ * reads the standard OTEL_* variables. Without OTEL_EXPORTER_OTLP_ENDPOINT
+ * nothing is exported, but the SDK still runs so trace context keeps
+ * propagating across gRPC, HTTP and Kafka.
  */
 export function startTelemetry(env: Record<string, string | undefined> = process.env): NodeSDK | undefined {
   if (env["OTEL_SDK_DISABLED"] === "true") return undefined;
