@@ -154,6 +154,13 @@ describe("transactional outbox", () => {
     expect(received[0]?.headers["traceparent"]).toBe(traceparent);
   });
 
+  it("stops at once when stopped before its LISTEN connection is set up", async () => {
+    const relay = createOutboxRelay({ pool, schema: "svc", producer, logger, pollMs: 60_000 });
+    relay.start();
+    const stopped = relay.stop().then(() => "stopped");
+    expect(await Promise.race([stopped, sleep(5000).then(() => "still running")])).toBe("stopped");
+  });
+
   it("refuses a schema name that is not a plain identifier", () => {
     expect(() => createOutboxRelay({ pool, schema: "svc; DROP TABLE x", producer, logger })).toThrow("bad schema name");
   });

@@ -115,7 +115,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         try {
           await client.query(`LISTEN ${outboxChannel(schema)}`);
           wake?.(); // rows committed while we were not listening
-          await Promise.race([lost, new Promise<void>((resolve) => stopping.signal.addEventListener("abort", () => resolve(), { once: true }))]);
+          await Promise.race([lost, untilAborted(stopping.signal)]);
         } finally {
           // Never hand a LISTENing connection back to the pool.
           client.release(true);
@@ -152,7 +152,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         }
         // While backing off, commits do not cut the wait short.
         wake = backoffMs > 0 ? undefined : finish;
-        stopping.signal.addEventListener("abort", finish, { once: true });
+        if (stopping.signal.aborted) finish();
+        else stopping.signal.addEventListener("abort", finish, { once: true });
       });
     }
   };
@@ -169,6 +170,16 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
     relayOnce,
   };
+}
+
+/**
+ * Resolves once the signal aborts, or at once if it already has: stop() may
+ * come while the relay is still connecting, and an "abort" listener added
+ * after the event would wait forever.
+ */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }
 
 function describe(error: unknown): string {
