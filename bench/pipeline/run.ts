@@ -11,7 +11,7 @@
  *  - upload_ratio: throughput of the client-streaming Upload RPC over a
  *    direct MinIO putObject of the same file (median of 3 each);
  *  - upload_rss_mb_*: peak RSS (VmHWM) of a fresh upload-service process
- *    after streaming a 10 MiB, a 256 MiB and a 1 GiB upload in 4 MiB
+ *    after streaming a 10 MiB, a 256 MiB, a 1 GiB and a 4 GiB upload in 4 MiB
  *    messages (the largest the RPC takes), and 10 MiB and 1 GiB in 64 KiB ones.
  * `--only=transcode,upload,memory` runs some of the parts (the JSON then has
  * only their figures), for iterating on one of them.
@@ -48,6 +48,7 @@ const SMALL_CHUNK = 64 * 1024;
 const log = (message: string) => console.log(`[pipeline] ${message}`);
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 const median = (values: number[]) => {
+  if (values.length === 0) return Number.NaN; // a part left out by --only: null in the JSON
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
@@ -64,10 +65,14 @@ async function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Starts the upload service (+ catalog) in a child process; resolves once it prints its address. */
-async function startUploadChild(): Promise<{ child: ChildProcess; port: number; token: string; channelId: string }> {
+/**
+ * Starts the upload service (+ catalog) in a child process; resolves once it prints its address.
+ * `events: false` keeps its uploads from reaching Kafka (see upload-child.ts).
+ */
+async function startUploadChild(events = true): Promise<{ child: ChildProcess; port: number; token: string; channelId: string }> {
   // With the node flags the upload service is deployed with (scripts/stack/services.sh, k8s values).
-  const child = spawn(process.execPath, ["--max-semi-space-size=1", join(root, "bench/pipeline/upload-child.ts")], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  const args = ["--max-semi-space-size=1", join(root, "bench/pipeline/upload-child.ts"), ...(events ? [] : ["--no-events"])];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: process.env });
   children.push(child);
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
@@ -244,7 +249,7 @@ async function main(): Promise<void> {
       if (made.status !== 0) throw new Error("could not write the throughput file");
     }
     const throughputSize = (await stat(throughputFile)).size;
-    const streamer = await startUploadChild();
+    const streamer = await startUploadChild(false);
     const streamClient = createUploadClient(`127.0.0.1:${streamer.port}`, streamer.token);
     const direct: number[] = [];
     const viaUpload: number[] = [];
@@ -268,7 +273,7 @@ async function main(): Promise<void> {
   // (d) peak memory of a fresh upload process per upload size (and message size).
   const peakFor = async (label: string, bytes: number, chunkBytes = BIG_CHUNK): Promise<number> => {
     if (!only.includes("memory")) return Number.NaN;
-    const child = await startUploadChild();
+    const child = await startUploadChild(false);
     const c = createUploadClient(`127.0.0.1:${child.port}`, child.token);
     const videoId = await uploadStream(c, { channelId: child.channelId, title: "bench memory", contentType: "application/octet-stream", sizeBytes: bytes }, syntheticChunks(bytes, chunkBytes));
     const peak = await peakRssMb(child.child.pid ?? 0);
@@ -281,6 +286,8 @@ async function main(): Promise<void> {
   // A middle point: past a few hundred MiB the peak stops moving (see services/upload/README.md).
   const rss256m = await peakFor("256 MiB", 256 * 1024 * 1024);
   const rss1g = await peakFor("1 GiB", 1024 * 1024 * 1024);
+  // And four times further: where the peak would show if it grew with the file.
+  const rss4g = await peakFor("4 GiB", 4 * 1024 * 1024 * 1024);
   // The same two sizes in 64 KiB messages: whole within about one socket read, so the server's
   // HTTP/2 read buffers die young (see services/upload/README.md for what that costs).
   const rss10mSmall = await peakFor("10 MiB in 64 KiB messages", 10 * 1024 * 1024, SMALL_CHUNK);
@@ -300,6 +307,7 @@ async function main(): Promise<void> {
       upload_rss_mb_1g: rss1g,
       upload_rss_mb_10m: rss10m,
       upload_rss_mb_256m: rss256m,
+      upload_rss_mb_4g: rss4g,
       upload_rss_mb_10m_64k_chunks: rss10mSmall,
       upload_rss_mb_1g_64k_chunks: rss1gSmall,
     }),

@@ -3,6 +3,10 @@
  * process, so the benchmark can read its peak memory: starts both on port 0
  * against a throwaway database, creates a channel, and prints one JSON line
  * { port, token, channelId, pid }. Stops on SIGTERM.
+ * With `--no-events` its outbox relay is stopped: the throughput and memory
+ * uploads are synthetic bytes, and announcing them would have the stack's
+ * transcoder fetch and reject each one while later measurements run. Their
+ * events stay in the throwaway database.
  */
 import { randomUUID } from "node:crypto";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
@@ -33,6 +37,7 @@ const upload = await startUploadService({
   logger,
   outboxPollMs: 100,
 });
+if (process.argv.includes("--no-events")) await upload.relay.stop();
 const userId = randomUUID();
 const token = await tokens.tokenFor({ userId, handle: `bench${userId.slice(0, 8)}` });
 const channels = createServiceClient(ChannelService, {
