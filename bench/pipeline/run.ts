@@ -15,8 +15,9 @@
  *    messages (the largest the RPC takes), and 10 MiB and 1 GiB in 64 KiB ones.
  * `--only=transcode,upload,memory` runs some of the parts (the JSON then has
  * only their figures), for iterating on one of them.
- * `--rounds=N` (default 3) repeats (a) and (b) N times in alternating order
- * (AB, BA, AB…) and reports medians (other work on a shared machine makes single wall times drift).
+ * `--rounds=N` (default 5) repeats (a) and (b) N times in alternating order
+ * (AB, BA, AB…) and reports medians (other work on a shared machine makes single wall times drift:
+ * one run here gave per-round ratios of 1.15, 1.08, 1.03, 1.01 and 0.99, so three were too few).
  * The transcoder is the stack's own (./dev.sh up starts services/transcoder);
  * if none runs, one is started here. Last line: one JSON object.
  */
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
 
   // Rounds alternate the order (AB, BA, …) so drifting load from other work on the machine biases neither side.
   const only = (process.argv.find((arg) => arg.startsWith("--only="))?.slice(7) ?? "transcode,upload,memory").split(",");
-  const rounds = Math.max(1, Number(/^--rounds=(\d+)$/.exec(process.argv.find((arg) => arg.startsWith("--rounds=")) ?? "")?.[1] ?? 3));
+  const rounds = Math.max(1, Number(/^--rounds=(\d+)$/.exec(process.argv.find((arg) => arg.startsWith("--rounds=")) ?? "")?.[1] ?? 5));
   const ffmpegRuns: number[] = [];
   const pipelineRuns: number[] = [];
   const playableRuns: number[] = [];
