@@ -68,9 +68,9 @@ async function portOpen(port: number): Promise<boolean> {
 
 /**
  * Starts the upload service (+ catalog) in a child process; resolves once it prints its address.
- * `events: false` keeps its uploads from reaching Kafka (see upload-child.ts).
+ * `{ events: false }` keeps its uploads from reaching Kafka (see upload-child.ts).
  */
-async function startUploadChild(events = true): Promise<{ child: ChildProcess; port: number; token: string; channelId: string }> {
+async function startUploadChild({ events = true } = {}): Promise<{ child: ChildProcess; port: number; token: string; channelId: string }> {
   // With the node flags the upload service is deployed with (scripts/stack/services.sh, k8s values).
   const args = ["--max-semi-space-size=1", join(root, "bench/pipeline/upload-child.ts"), ...(events ? [] : ["--no-events"])];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: process.env });
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       if (made.status !== 0) throw new Error("could not write the throughput file");
     }
     const throughputSize = (await stat(throughputFile)).size;
-    const streamer = await startUploadChild(false);
+    const streamer = await startUploadChild({ events: false });
     const streamClient = createUploadClient(`127.0.0.1:${streamer.port}`, streamer.token);
     const direct: number[] = [];
     const viaUpload: number[] = [];
@@ -274,7 +274,7 @@ async function main(): Promise<void> {
   // (d) peak memory of a fresh upload process per upload size (and message size).
   const peakFor = async (label: string, bytes: number, chunkBytes = BIG_CHUNK): Promise<number> => {
     if (!only.includes("memory")) return Number.NaN;
-    const child = await startUploadChild(false);
+    const child = await startUploadChild({ events: false });
     const c = createUploadClient(`127.0.0.1:${child.port}`, child.token);
     const videoId = await uploadStream(c, { channelId: child.channelId, title: "bench memory", contentType: "application/octet-stream", sizeBytes: bytes }, syntheticChunks(bytes, chunkBytes));
     const peak = await peakRssMb(child.child.pid ?? 0);
