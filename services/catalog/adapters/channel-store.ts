@@ -19,6 +19,8 @@ export interface ChannelStore {
   create(input: { ownerId: string; handle: string; title: string; description: string }): Promise<ChannelRecord>;
   get(id: string): Promise<ChannelRecord | undefined>;
   getByHandle(handle: string): Promise<ChannelRecord | undefined>;
+  /** The live channels among these ids, in no particular order. */
+  getMany(ids: string[]): Promise<ChannelRecord[]>;
   /** Newest first; `after` is the previous page's last (create_time, id). */
   list(options: { ownerId?: string; after?: [string, string]; limit: number }): Promise<ChannelRecord[]>;
   update(id: string, changes: ChannelChanges): Promise<ChannelRecord>;
@@ -53,6 +55,12 @@ export function createChannelStore(options: { pool: Pool }): ChannelStore {
     async getByHandle(handle) {
       const { rows } = await pool.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM catalog.channels WHERE handle = $1 AND deleted_at IS NULL`, [handle]);
       return rows[0] ? channelFromRow(rows[0]) : undefined;
+    },
+
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const { rows } = await pool.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM catalog.channels WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL`, [ids]);
+      return rows.map(channelFromRow);
     },
 
     async list({ ownerId, after, limit }) {

@@ -14,6 +14,23 @@ export interface VideoChanges {
   language?: string;
 }
 
+/** How the public feed is ordered. */
+export type FeedOrder = "latest" | "most_viewed";
+
+/**
+ * The previous feed page's last sort key: [create_time, id] for "latest",
+ * [view_count, create_time, id] for "most_viewed".
+ */
+export type FeedKey = [string, string] | [number, string, string];
+
+/**
+ * SQL (alias v) for a video anyone may find in a listing: PUBLIC, not deleted,
+ * and with something to watch (READY, or PROCESSING with its first rung
+ * published); FAILED never. Migration 003's partial indexes use this exact
+ * predicate, so keep them in step.
+ */
+export const PUBLICLY_LISTED = "v.deleted_at IS NULL AND v.visibility = 1 AND (v.status = 3 OR (v.status = 2 AND v.playable))";
+
 /** What video.transcoded says about a finished video. */
 export interface TranscodedResult {
   durationMs: number;
@@ -31,6 +48,8 @@ export interface VideoStore {
   get(id: string): Promise<VideoRecord | undefined>;
   /** A channel's videos, newest first. `everything` includes non-public and unfinished ones (the owner's view). */
   listByChannel(options: { channelId: string; everything: boolean; after?: [string, string]; limit: number }): Promise<VideoRecord[]>;
+  /** Publicly listed videos of every channel, newest or most viewed first (ties: newest, then id). */
+  listFeed(options: { order: FeedOrder; after?: FeedKey; limit: number }): Promise<VideoRecord[]>;
   update(id: string, changes: VideoChanges): Promise<VideoRecord | undefined>;
   /** Soft-deletes and enqueues video.deleted in the same transaction; false when already gone. */
   delete(id: string): Promise<boolean>;
@@ -71,8 +90,7 @@ export function createVideoStore(options: { pool: Pool }): VideoStore {
 
     async listByChannel({ channelId, everything, after, limit }) {
       const values: unknown[] = [channelId];
-      const where = ["v.channel_id = $1", "v.deleted_at IS NULL"];
-      if (!everything) where.push("v.visibility = 1", "v.status = 3");
+      const where = ["v.channel_id = $1", everything ? "v.deleted_at IS NULL" : PUBLICLY_LISTED];
       if (after) {
         values.push(after[0], after[1]);
         where.push(`(v.create_time, v.id) < ($2::timestamptz, $3::uuid)`);
@@ -80,6 +98,25 @@ export function createVideoStore(options: { pool: Pool }): VideoStore {
       values.push(limit);
       const { rows } = await pool.query<VideoRow>(
         `SELECT ${VIDEO_COLUMNS} FROM catalog.videos v WHERE ${where.join(" AND ")} ORDER BY v.create_time DESC, v.id DESC LIMIT $${values.length}`,
+        values,
+      );
+      return rows.map(videoFromRow);
+    },
+
+    async listFeed({ order, after, limit }) {
+      const keys = order === "latest" ? ["v.create_time", "v.id"] : ["v.view_count", "v.create_time", "v.id"];
+      const casts = order === "latest" ? ["timestamptz", "uuid"] : ["bigint", "timestamptz", "uuid"];
+      const values: unknown[] = [];
+      const where = [PUBLICLY_LISTED];
+      if (after) {
+        if (after.length !== keys.length) throw new Error("feed cursor does not match the order");
+        values.push(...after);
+        where.push(`(${keys.join(", ")}) < (${casts.map((cast, index) => `$${index + 1}::${cast}`).join(", ")})`);
+      }
+      values.push(limit);
+      const { rows } = await pool.query<VideoRow>(
+        `SELECT ${VIDEO_COLUMNS} FROM catalog.videos v WHERE ${where.join(" AND ")}
+         ORDER BY ${keys.map((key) => `${key} DESC`).join(", ")} LIMIT $${values.length}`,
         values,
       );
       return rows.map(videoFromRow);

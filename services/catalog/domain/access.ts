@@ -7,7 +7,9 @@ import { Visibility, type PlaylistRecord, type VideoRecord } from "./model.ts";
  * - anyone (also anonymous) may read a PUBLIC or UNLISTED video by id
  *   (the edge relies on this for unlisted links); a PRIVATE one is NOT_FOUND
  *   for everyone else, so its existence does not leak;
- * - listings and search show others only PUBLIC videos that are READY;
+ * - listings (channel pages, the public feed) show others only PUBLIC videos
+ *   with something to watch: READY, or PROCESSING with a first rung
+ *   (video-store's PUBLICLY_LISTED); search shows only READY ones;
  * - only the owner may change anything (PERMISSION_DENIED for others).
  */
 export function canReadVideo(video: Pick<VideoRecord, "ownerId" | "visibility">, callerId: string | undefined): boolean {

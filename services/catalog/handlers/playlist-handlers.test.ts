@@ -88,10 +88,17 @@ describe("PlaylistService", () => {
     await playlists.createPlaylist({ title: "one", visibility: Visibility.PUBLIC });
     await playlists.createPlaylist({ title: "two" });
     await playlists.createPlaylist({ title: "three", visibility: Visibility.PUBLIC });
+    await playlists.createPlaylist({ title: "four", visibility: Visibility.UNLISTED });
     const first = await playlists.listPlaylists({ ownerId: owner, pageSize: 2 });
     const second = await playlists.listPlaylists({ ownerId: owner, pageSize: 2, pageToken: first.nextPageToken });
-    expect([...first.playlists, ...second.playlists].map((playlist) => playlist.title)).toEqual(["three", "two", "one"]);
-    const others = await (await harness.client(PlaylistService)).listPlaylists({ ownerId: owner });
-    expect(others.playlists.map((playlist) => playlist.title)).toEqual(["three", "one"]);
+    expect([...first.playlists, ...second.playlists].map((playlist) => playlist.title)).toEqual(["four", "three", "two", "one"]);
+    // Anyone else (anonymous or signed in) sees only the PUBLIC ones, paged on their own cursor.
+    for (const other of [await harness.client(PlaylistService), await harness.client(PlaylistService, harness.newUser())]) {
+      const page = await other.listPlaylists({ ownerId: owner, pageSize: 1 });
+      const rest = await other.listPlaylists({ ownerId: owner, pageSize: 1, pageToken: page.nextPageToken });
+      expect([...page.playlists, ...rest.playlists].map((playlist) => playlist.title)).toEqual(["three", "one"]);
+      expect(rest.nextPageToken).toBe("");
+      expect(await codeOf(other.listPlaylists({ ownerId: owner, pageToken: first.nextPageToken }))).toBe(Code.InvalidArgument);
+    }
   });
 });

@@ -4,18 +4,19 @@ import { optionalCaller, requireCaller } from "../../../lib/auth/index.ts";
 import { invalidArgument, notFound, permissionDenied } from "../../../lib/errors.ts";
 import { encodeOnce } from "../../../lib/grpc/index.ts";
 import { Visibility as ProtoVisibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
-import { GetVideoResponseSchema, type VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
+import { FeedOrder as ProtoFeedOrder, GetVideoResponseSchema, type VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { readableVideo, requireOwner } from "../domain/access.ts";
 import { parseUpdateMask } from "../domain/field-mask.ts";
 import { isTerminal, Visibility, type VideoRecord } from "../domain/model.ts";
 import { decodePageToken, encodePageToken, isUuid, pageSize } from "../domain/page-token.ts";
 import { checkLanguage, checkTags, checkText, checkVisibility } from "../domain/validation.ts";
-import type { VideoChanges } from "../adapters/video-store.ts";
+import type { FeedKey, FeedOrder, VideoChanges } from "../adapters/video-store.ts";
 import { evict } from "./channel-handlers.ts";
-import { toVideo } from "./convert.ts";
+import { toChannel, toVideo } from "./convert.ts";
 import type { CachedVideo, CatalogDeps } from "./deps.ts";
 
 const UPDATABLE = ["title", "description", "tags", "language"] as const;
+const FEED_PAGE_SIZE = 24;
 
 /** A video through the GetVideo cache; entries carry the response, encoded once. */
 export async function loadCachedVideo(deps: CatalogDeps, id: string): Promise<CachedVideo | undefined> {
@@ -82,6 +83,23 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
       return {
         videos: page.map(toVideo),
         nextPageToken: rows.length > limit && last ? encodePageToken({ scope, key: [last.createTime.toISOString(), last.id] }) : "",
+      };
+    },
+
+    async listFeed(request) {
+      // The same for every caller (public videos only), so the caller is not read.
+      const order: FeedOrder = request.order === ProtoFeedOrder.MOST_VIEWED ? "most_viewed" : "latest";
+      const scope = `feed:${order}`;
+      const after = decodePageToken(request.pageToken, scope, order === "latest" ? ["time", "uuid"] : ["number", "time", "uuid"]) as FeedKey | undefined;
+      const limit = pageSize(request.pageSize, FEED_PAGE_SIZE, 100);
+      const rows = await videos.listFeed({ order, ...(after ? { after } : {}), limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const key = (video: VideoRecord) => (order === "latest" ? [video.createTime.toISOString(), video.id] : [video.viewCount, video.createTime.toISOString(), video.id]);
+      return {
+        videos: page.map(toVideo),
+        channels: (await channels.getMany([...new Set(page.map((video) => video.channelId))])).map(toChannel),
+        nextPageToken: rows.length > limit && last ? encodePageToken({ scope, key: key(last) }) : "",
       };
     },
 

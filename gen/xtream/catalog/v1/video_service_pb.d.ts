@@ -2,9 +2,9 @@
 // @generated from file xtream/catalog/v1/video_service.proto (package xtream.catalog.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Video, Visibility } from "./resources_pb.js";
+import type { Channel, Video, Visibility } from "./resources_pb.js";
 import type { FieldMask } from "@bufbuild/protobuf/wkt";
 
 /**
@@ -149,6 +149,71 @@ export declare type ListVideosResponse = Message<"xtream.catalog.v1.ListVideosRe
  * Use `create(ListVideosResponseSchema)` to create a new message.
  */
 export declare const ListVideosResponseSchema: GenMessage<ListVideosResponse>;
+
+/**
+ * @generated from message xtream.catalog.v1.ListFeedRequest
+ */
+export declare type ListFeedRequest = Message<"xtream.catalog.v1.ListFeedRequest"> & {
+  /**
+   * UNSPECIFIED means LATEST.
+   *
+   * @generated from field: xtream.catalog.v1.FeedOrder order = 1;
+   */
+  order: FeedOrder;
+
+  /**
+   * 0 means the default (24); at most 100.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page, for the same order.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message xtream.catalog.v1.ListFeedRequest.
+ * Use `create(ListFeedRequestSchema)` to create a new message.
+ */
+export declare const ListFeedRequestSchema: GenMessage<ListFeedRequest>;
+
+/**
+ * @generated from message xtream.catalog.v1.ListFeedResponse
+ */
+export declare type ListFeedResponse = Message<"xtream.catalog.v1.ListFeedResponse"> & {
+  /**
+   * PUBLIC videos that can be played (READY, or PROCESSING with a first rung).
+   *
+   * @generated from field: repeated xtream.catalog.v1.Video videos = 1;
+   */
+  videos: Video[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * The channels of this page's videos, each once, so a client can show
+   * channel names without a call per video.
+   *
+   * @generated from field: repeated xtream.catalog.v1.Channel channels = 3;
+   */
+  channels: Channel[];
+};
+
+/**
+ * Describes the message xtream.catalog.v1.ListFeedResponse.
+ * Use `create(ListFeedResponseSchema)` to create a new message.
+ */
+export declare const ListFeedResponseSchema: GenMessage<ListFeedResponse>;
 
 /**
  * @generated from message xtream.catalog.v1.UpdateVideoRequest
@@ -335,6 +400,37 @@ export declare type RecordViewResponse = Message<"xtream.catalog.v1.RecordViewRe
 export declare const RecordViewResponseSchema: GenMessage<RecordViewResponse>;
 
 /**
+ * FeedOrder is how ListFeed orders videos.
+ *
+ * @generated from enum xtream.catalog.v1.FeedOrder
+ */
+export enum FeedOrder {
+  /**
+   * @generated from enum value: FEED_ORDER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Newest first (by creation time).
+   *
+   * @generated from enum value: FEED_ORDER_LATEST = 1;
+   */
+  LATEST = 1,
+
+  /**
+   * Most viewed first; equal counts newest first.
+   *
+   * @generated from enum value: FEED_ORDER_MOST_VIEWED = 2;
+   */
+  MOST_VIEWED = 2,
+}
+
+/**
+ * Describes the enum xtream.catalog.v1.FeedOrder.
+ */
+export declare const FeedOrderSchema: GenEnum<FeedOrder>;
+
+/**
  * VideoService manages video metadata and status. Status is driven by the
  * pipeline's Kafka events; only a video's owner may change or delete it.
  *
@@ -370,6 +466,18 @@ export declare const VideoService: GenService<{
     methodKind: "unary";
     input: typeof ListVideosRequestSchema;
     output: typeof ListVideosResponseSchema;
+  },
+  /**
+   * ListFeed lists public, playable videos across every channel (the home
+   * page), newest or most viewed first, with a stable cursor. Anonymous
+   * callers may call it.
+   *
+   * @generated from rpc xtream.catalog.v1.VideoService.ListFeed
+   */
+  listFeed: {
+    methodKind: "unary";
+    input: typeof ListFeedRequestSchema;
+    output: typeof ListFeedResponseSchema;
   },
   /**
    * UpdateVideo changes the metadata fields named in update_mask.

@@ -2,7 +2,7 @@
 // @generated from file xtream/catalog/v1/video_service.proto (package xtream.catalog.v1, syntax proto3)
 /* eslint-disable */
 
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc, tsEnum } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import { file_xtream_catalog_v1_resources } from "./resources_pb.js";
@@ -11,7 +11,7 @@ import { file_xtream_catalog_v1_resources } from "./resources_pb.js";
  * Describes the file xtream/catalog/v1/video_service.proto.
  */
 export const file_xtream_catalog_v1_video_service = /*@__PURE__*/
-  fileDesc("CiV4dHJlYW0vY2F0YWxvZy92MS92aWRlb19zZXJ2aWNlLnByb3RvEhF4dHJlYW0uY2F0YWxvZy52MSKJAgoSQ3JlYXRlVmlkZW9SZXF1ZXN0EhwKCmNoYW5uZWxfaWQYASABKAlCCLpIBXIDsAEBEhkKBXRpdGxlGAIgASgJQgq6SAdyBRABGMgBEh0KC2Rlc2NyaXB0aW9uGAMgASgJQgi6SAVyAxiQThIgCgR0YWdzGAQgAygJQhK6SA+SAQwQHhgBIgZyBBABGDISPAoIbGFuZ3VhZ2UYBSABKAlCKrpIJ9gBAXIiMiBeW2Etel17MiwzfSgtW0EtWmEtejAtOV17Miw4fSkqJBI7Cgp2aXNpYmlsaXR5GAYgASgOMh0ueHRyZWFtLmNhdGFsb2cudjEuVmlzaWJpbGl0eUIIukgFggECEAEiPgoTQ3JlYXRlVmlkZW9SZXNwb25zZRInCgV2aWRlbxgBIAEoCzIYLnh0cmVhbS5jYXRhbG9nLnYxLlZpZGVvIi0KD0dldFZpZGVvUmVxdWVzdBIaCgh2aWRlb19pZBgBIAEoCUIIukgFcgOwAQEiOwoQR2V0VmlkZW9SZXNwb25zZRInCgV2aWRlbxgBIAEoCzIYLnh0cmVhbS5jYXRhbG9nLnYxLlZpZGVvIm0KEUxpc3RWaWRlb3NSZXF1ZXN0EhwKCmNoYW5uZWxfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIlcKEkxpc3RWaWRlb3NSZXNwb25zZRIoCgZ2aWRlb3MYASADKAsyGC54dHJlYW0uY2F0YWxvZy52MS5WaWRlbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifgoSVXBkYXRlVmlkZW9SZXF1ZXN0Ei8KBXZpZGVvGAEgASgLMhgueHRyZWFtLmNhdGFsb2cudjEuVmlkZW9CBrpIA8gBARI3Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCBrpIA8gBASI+ChNVcGRhdGVWaWRlb1Jlc3BvbnNlEicKBXZpZGVvGAEgASgLMhgueHRyZWFtLmNhdGFsb2cudjEuVmlkZW8iMAoSRGVsZXRlVmlkZW9SZXF1ZXN0EhoKCHZpZGVvX2lkGAEgASgJQgi6SAVyA7ABASIVChNEZWxldGVWaWRlb1Jlc3BvbnNlInYKGVNldFZpZGVvVmlzaWJpbGl0eVJlcXVlc3QSGgoIdmlkZW9faWQYASABKAlCCLpIBXIDsAEBEj0KCnZpc2liaWxpdHkYAiABKA4yHS54dHJlYW0uY2F0YWxvZy52MS5WaXNpYmlsaXR5Qgq6SAeCAQQQASAAIkUKGlNldFZpZGVvVmlzaWJpbGl0eVJlc3BvbnNlEicKBXZpZGVvGAEgASgLMhgueHRyZWFtLmNhdGFsb2cudjEuVmlkZW8iLwoRV2F0Y2hWaWRlb1JlcXVlc3QSGgoIdmlkZW9faWQYASABKAlCCLpIBXIDsAEBIj0KEldhdGNoVmlkZW9SZXNwb25zZRInCgV2aWRlbxgBIAEoCzIYLnh0cmVhbS5jYXRhbG9nLnYxLlZpZGVvIkwKEVJlY29yZFZpZXdSZXF1ZXN0EhoKCHZpZGVvX2lkGAEgASgJQgi6SAVyA7ABARIbCgl2aWV3ZXJfaWQYAiABKAlCCLpIBXIDGIABIjkKElJlY29yZFZpZXdSZXNwb25zZRIPCgdjb3VudGVkGAEgASgIEhIKCnZpZXdfY291bnQYAiABKAMygwYKDFZpZGVvU2VydmljZRJcCgtDcmVhdGVWaWRlbxIlLnh0cmVhbS5jYXRhbG9nLnYxLkNyZWF0ZVZpZGVvUmVxdWVzdBomLnh0cmVhbS5jYXRhbG9nLnYxLkNyZWF0ZVZpZGVvUmVzcG9uc2USUwoIR2V0VmlkZW8SIi54dHJlYW0uY2F0YWxvZy52MS5HZXRWaWRlb1JlcXVlc3QaIy54dHJlYW0uY2F0YWxvZy52MS5HZXRWaWRlb1Jlc3BvbnNlElkKCkxpc3RWaWRlb3MSJC54dHJlYW0uY2F0YWxvZy52MS5MaXN0VmlkZW9zUmVxdWVzdBolLnh0cmVhbS5jYXRhbG9nLnYxLkxpc3RWaWRlb3NSZXNwb25zZRJcCgtVcGRhdGVWaWRlbxIlLnh0cmVhbS5jYXRhbG9nLnYxLlVwZGF0ZVZpZGVvUmVxdWVzdBomLnh0cmVhbS5jYXRhbG9nLnYxLlVwZGF0ZVZpZGVvUmVzcG9uc2USXAoLRGVsZXRlVmlkZW8SJS54dHJlYW0uY2F0YWxvZy52MS5EZWxldGVWaWRlb1JlcXVlc3QaJi54dHJlYW0uY2F0YWxvZy52MS5EZWxldGVWaWRlb1Jlc3BvbnNlEnEKElNldFZpZGVvVmlzaWJpbGl0eRIsLnh0cmVhbS5jYXRhbG9nLnYxLlNldFZpZGVvVmlzaWJpbGl0eVJlcXVlc3QaLS54dHJlYW0uY2F0YWxvZy52MS5TZXRWaWRlb1Zpc2liaWxpdHlSZXNwb25zZRJbCgpXYXRjaFZpZGVvEiQueHRyZWFtLmNhdGFsb2cudjEuV2F0Y2hWaWRlb1JlcXVlc3QaJS54dHJlYW0uY2F0YWxvZy52MS5XYXRjaFZpZGVvUmVzcG9uc2UwARJZCgpSZWNvcmRWaWV3EiQueHRyZWFtLmNhdGFsb2cudjEuUmVjb3JkVmlld1JlcXVlc3QaJS54dHJlYW0uY2F0YWxvZy52MS5SZWNvcmRWaWV3UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_field_mask, file_xtream_catalog_v1_resources]);
+  fileDesc("CiV4dHJlYW0vY2F0YWxvZy92MS92aWRlb19zZXJ2aWNlLnByb3RvEhF4dHJlYW0uY2F0YWxvZy52MSKJAgoSQ3JlYXRlVmlkZW9SZXF1ZXN0EhwKCmNoYW5uZWxfaWQYASABKAlCCLpIBXIDsAEBEhkKBXRpdGxlGAIgASgJQgq6SAdyBRABGMgBEh0KC2Rlc2NyaXB0aW9uGAMgASgJQgi6SAVyAxiQThIgCgR0YWdzGAQgAygJQhK6SA+SAQwQHhgBIgZyBBABGDISPAoIbGFuZ3VhZ2UYBSABKAlCKrpIJ9gBAXIiMiBeW2Etel17MiwzfSgtW0EtWmEtejAtOV17Miw4fSkqJBI7Cgp2aXNpYmlsaXR5GAYgASgOMh0ueHRyZWFtLmNhdGFsb2cudjEuVmlzaWJpbGl0eUIIukgFggECEAEiPgoTQ3JlYXRlVmlkZW9SZXNwb25zZRInCgV2aWRlbxgBIAEoCzIYLnh0cmVhbS5jYXRhbG9nLnYxLlZpZGVvIi0KD0dldFZpZGVvUmVxdWVzdBIaCgh2aWRlb19pZBgBIAEoCUIIukgFcgOwAQEiOwoQR2V0VmlkZW9SZXNwb25zZRInCgV2aWRlbxgBIAEoCzIYLnh0cmVhbS5jYXRhbG9nLnYxLlZpZGVvIm0KEUxpc3RWaWRlb3NSZXF1ZXN0EhwKCmNoYW5uZWxfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIlcKEkxpc3RWaWRlb3NSZXNwb25zZRIoCgZ2aWRlb3MYASADKAsyGC54dHJlYW0uY2F0YWxvZy52MS5WaWRlbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkihAEKD0xpc3RGZWVkUmVxdWVzdBI1CgVvcmRlchgBIAEoDjIcLnh0cmVhbS5jYXRhbG9nLnYxLkZlZWRPcmRlckIIukgFggECEAESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQigwEKEExpc3RGZWVkUmVzcG9uc2USKAoGdmlkZW9zGAEgAygLMhgueHRyZWFtLmNhdGFsb2cudjEuVmlkZW8SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEiwKCGNoYW5uZWxzGAMgAygLMhoueHRyZWFtLmNhdGFsb2cudjEuQ2hhbm5lbCJ+ChJVcGRhdGVWaWRlb1JlcXVlc3QSLwoFdmlkZW8YASABKAsyGC54dHJlYW0uY2F0YWxvZy52MS5WaWRlb0IGukgDyAEBEjcKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IGukgDyAEBIj4KE1VwZGF0ZVZpZGVvUmVzcG9uc2USJwoFdmlkZW8YASABKAsyGC54dHJlYW0uY2F0YWxvZy52MS5WaWRlbyIwChJEZWxldGVWaWRlb1JlcXVlc3QSGgoIdmlkZW9faWQYASABKAlCCLpIBXIDsAEBIhUKE0RlbGV0ZVZpZGVvUmVzcG9uc2UidgoZU2V0VmlkZW9WaXNpYmlsaXR5UmVxdWVzdBIaCgh2aWRlb19pZBgBIAEoCUIIukgFcgOwAQESPQoKdmlzaWJpbGl0eRgCIAEoDjIdLnh0cmVhbS5jYXRhbG9nLnYxLlZpc2liaWxpdHlCCrpIB4IBBBABIAAiRQoaU2V0VmlkZW9WaXNpYmlsaXR5UmVzcG9uc2USJwoFdmlkZW8YASABKAsyGC54dHJlYW0uY2F0YWxvZy52MS5WaWRlbyIvChFXYXRjaFZpZGVvUmVxdWVzdBIaCgh2aWRlb19pZBgBIAEoCUIIukgFcgOwAQEiPQoSV2F0Y2hWaWRlb1Jlc3BvbnNlEicKBXZpZGVvGAEgASgLMhgueHRyZWFtLmNhdGFsb2cudjEuVmlkZW8iTAoRUmVjb3JkVmlld1JlcXVlc3QSGgoIdmlkZW9faWQYASABKAlCCLpIBXIDsAEBEhsKCXZpZXdlcl9pZBgCIAEoCUIIukgFcgMYgAEiOQoSUmVjb3JkVmlld1Jlc3BvbnNlEg8KB2NvdW50ZWQYASABKAgSEgoKdmlld19jb3VudBgCIAEoAypaCglGZWVkT3JkZXISGgoWRkVFRF9PUkRFUl9VTlNQRUNJRklFRBAAEhUKEUZFRURfT1JERVJfTEFURVNUEAESGgoWRkVFRF9PUkRFUl9NT1NUX1ZJRVdFRBACMtgGCgxWaWRlb1NlcnZpY2USXAoLQ3JlYXRlVmlkZW8SJS54dHJlYW0uY2F0YWxvZy52MS5DcmVhdGVWaWRlb1JlcXVlc3QaJi54dHJlYW0uY2F0YWxvZy52MS5DcmVhdGVWaWRlb1Jlc3BvbnNlElMKCEdldFZpZGVvEiIueHRyZWFtLmNhdGFsb2cudjEuR2V0VmlkZW9SZXF1ZXN0GiMueHRyZWFtLmNhdGFsb2cudjEuR2V0VmlkZW9SZXNwb25zZRJZCgpMaXN0VmlkZW9zEiQueHRyZWFtLmNhdGFsb2cudjEuTGlzdFZpZGVvc1JlcXVlc3QaJS54dHJlYW0uY2F0YWxvZy52MS5MaXN0VmlkZW9zUmVzcG9uc2USUwoITGlzdEZlZWQSIi54dHJlYW0uY2F0YWxvZy52MS5MaXN0RmVlZFJlcXVlc3QaIy54dHJlYW0uY2F0YWxvZy52MS5MaXN0RmVlZFJlc3BvbnNlElwKC1VwZGF0ZVZpZGVvEiUueHRyZWFtLmNhdGFsb2cudjEuVXBkYXRlVmlkZW9SZXF1ZXN0GiYueHRyZWFtLmNhdGFsb2cudjEuVXBkYXRlVmlkZW9SZXNwb25zZRJcCgtEZWxldGVWaWRlbxIlLnh0cmVhbS5jYXRhbG9nLnYxLkRlbGV0ZVZpZGVvUmVxdWVzdBomLnh0cmVhbS5jYXRhbG9nLnYxLkRlbGV0ZVZpZGVvUmVzcG9uc2UScQoSU2V0VmlkZW9WaXNpYmlsaXR5EiwueHRyZWFtLmNhdGFsb2cudjEuU2V0VmlkZW9WaXNpYmlsaXR5UmVxdWVzdBotLnh0cmVhbS5jYXRhbG9nLnYxLlNldFZpZGVvVmlzaWJpbGl0eVJlc3BvbnNlElsKCldhdGNoVmlkZW8SJC54dHJlYW0uY2F0YWxvZy52MS5XYXRjaFZpZGVvUmVxdWVzdBolLnh0cmVhbS5jYXRhbG9nLnYxLldhdGNoVmlkZW9SZXNwb25zZTABElkKClJlY29yZFZpZXcSJC54dHJlYW0uY2F0YWxvZy52MS5SZWNvcmRWaWV3UmVxdWVzdBolLnh0cmVhbS5jYXRhbG9nLnYxLlJlY29yZFZpZXdSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_field_mask, file_xtream_catalog_v1_resources]);
 
 /**
  * Describes the message xtream.catalog.v1.CreateVideoRequest.
@@ -56,74 +56,102 @@ export const ListVideosResponseSchema = /*@__PURE__*/
   messageDesc(file_xtream_catalog_v1_video_service, 5);
 
 /**
+ * Describes the message xtream.catalog.v1.ListFeedRequest.
+ * Use `create(ListFeedRequestSchema)` to create a new message.
+ */
+export const ListFeedRequestSchema = /*@__PURE__*/
+  messageDesc(file_xtream_catalog_v1_video_service, 6);
+
+/**
+ * Describes the message xtream.catalog.v1.ListFeedResponse.
+ * Use `create(ListFeedResponseSchema)` to create a new message.
+ */
+export const ListFeedResponseSchema = /*@__PURE__*/
+  messageDesc(file_xtream_catalog_v1_video_service, 7);
+
+/**
  * Describes the message xtream.catalog.v1.UpdateVideoRequest.
  * Use `create(UpdateVideoRequestSchema)` to create a new message.
  */
 export const UpdateVideoRequestSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 6);
+  messageDesc(file_xtream_catalog_v1_video_service, 8);
 
 /**
  * Describes the message xtream.catalog.v1.UpdateVideoResponse.
  * Use `create(UpdateVideoResponseSchema)` to create a new message.
  */
 export const UpdateVideoResponseSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 7);
+  messageDesc(file_xtream_catalog_v1_video_service, 9);
 
 /**
  * Describes the message xtream.catalog.v1.DeleteVideoRequest.
  * Use `create(DeleteVideoRequestSchema)` to create a new message.
  */
 export const DeleteVideoRequestSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 8);
+  messageDesc(file_xtream_catalog_v1_video_service, 10);
 
 /**
  * Describes the message xtream.catalog.v1.DeleteVideoResponse.
  * Use `create(DeleteVideoResponseSchema)` to create a new message.
  */
 export const DeleteVideoResponseSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 9);
+  messageDesc(file_xtream_catalog_v1_video_service, 11);
 
 /**
  * Describes the message xtream.catalog.v1.SetVideoVisibilityRequest.
  * Use `create(SetVideoVisibilityRequestSchema)` to create a new message.
  */
 export const SetVideoVisibilityRequestSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 10);
+  messageDesc(file_xtream_catalog_v1_video_service, 12);
 
 /**
  * Describes the message xtream.catalog.v1.SetVideoVisibilityResponse.
  * Use `create(SetVideoVisibilityResponseSchema)` to create a new message.
  */
 export const SetVideoVisibilityResponseSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 11);
+  messageDesc(file_xtream_catalog_v1_video_service, 13);
 
 /**
  * Describes the message xtream.catalog.v1.WatchVideoRequest.
  * Use `create(WatchVideoRequestSchema)` to create a new message.
  */
 export const WatchVideoRequestSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 12);
+  messageDesc(file_xtream_catalog_v1_video_service, 14);
 
 /**
  * Describes the message xtream.catalog.v1.WatchVideoResponse.
  * Use `create(WatchVideoResponseSchema)` to create a new message.
  */
 export const WatchVideoResponseSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 13);
+  messageDesc(file_xtream_catalog_v1_video_service, 15);
 
 /**
  * Describes the message xtream.catalog.v1.RecordViewRequest.
  * Use `create(RecordViewRequestSchema)` to create a new message.
  */
 export const RecordViewRequestSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 14);
+  messageDesc(file_xtream_catalog_v1_video_service, 16);
 
 /**
  * Describes the message xtream.catalog.v1.RecordViewResponse.
  * Use `create(RecordViewResponseSchema)` to create a new message.
  */
 export const RecordViewResponseSchema = /*@__PURE__*/
-  messageDesc(file_xtream_catalog_v1_video_service, 15);
+  messageDesc(file_xtream_catalog_v1_video_service, 17);
+
+/**
+ * Describes the enum xtream.catalog.v1.FeedOrder.
+ */
+export const FeedOrderSchema = /*@__PURE__*/
+  enumDesc(file_xtream_catalog_v1_video_service, 0);
+
+/**
+ * FeedOrder is how ListFeed orders videos.
+ *
+ * @generated from enum xtream.catalog.v1.FeedOrder
+ */
+export const FeedOrder = /*@__PURE__*/
+  tsEnum(FeedOrderSchema);
 
 /**
  * VideoService manages video metadata and status. Status is driven by the
