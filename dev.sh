@@ -18,7 +18,8 @@ usage: ./dev.sh <command>
   down          stop what `up` started (services first)
   status        health of each component and service
   logs [name]   tail the logs (all, or one of: redis postgres kafka minio <service>)
-  test          lint, typecheck and run vitest against the real stack
+  web           Vite's dev server for the browser app (hot reload), against the running stack
+  test          lint, typecheck and run vitest (browser journeys in Chromium too) against the real stack
   bench <name>  run bench/<name>/run.ts against the stack
 Ports: XTREAM_REDIS_PORT=6390 XTREAM_PG_PORT=5440 XTREAM_KAFKA_PORT=9092
        XTREAM_KAFKA_CONTROLLER_PORT=9093 XTREAM_MINIO_PORT=9000 XTREAM_MINIO_CONSOLE_PORT=9001
@@ -51,8 +52,20 @@ start_components() {
   bash "$STACK/minio.sh" buckets
 }
 
+# ensure_web_build: build the browser app (web/ → web/dist, served by the gateway)
+# when it is missing or older than its sources.
+ensure_web_build() {
+  local stamp="$ROOT/web/dist/index.html"
+  if [[ -f "$stamp" ]] && [[ -z "$(find "$ROOT/web" "$ROOT/gen" "$ROOT/package-lock.json" -path "$ROOT/web/dist" -prune -o -type f -newer "$stamp" -print -quit)" ]]; then
+    return 0
+  fi
+  say "building the web app (vite build → web/dist)…"
+  (cd "$ROOT" && npm run --silent build:web)
+}
+
 cmd_up() {
   install_components
+  ensure_web_build
   start_components
   if [[ "${XTREAM_OBSERVABILITY:-0}" == 1 ]]; then
     # Jaeger v2 and the OpenTelemetry Collector; services export to the collector.
@@ -104,9 +117,21 @@ cmd_logs() {
   fi
 }
 
+cmd_web() {
+  ensure_node_modules
+  . "$STACK/env.sh"
+  local gateway="http://127.0.0.1:$XTREAM_GATEWAY_PORT"
+  curl -fsS -m 2 -o /dev/null "$gateway/healthz" 2>/dev/null || die "the gateway is not answering on $gateway: run ./dev.sh up first"
+  say "Vite dev server for web/ on http://127.0.0.1:${XTREAM_WEB_DEV_PORT:-5173} (API → $gateway); Ctrl-C stops it"
+  cd "$ROOT" && XTREAM_GATEWAY_URL="$gateway" exec npm run --silent dev:web
+}
+
 cmd_test() {
   ensure_node_modules
   install_components
+  # The browser journeys drive Debian's Chromium (no browser download at run time).
+  apt_install chromium
+  ensure_web_build
   # Stop, at the end, only the components this run started.
   local started
   started="$(mktemp)"
@@ -120,8 +145,9 @@ cmd_test() {
   buf lint
   say "eslint --max-warnings=0 ."
   eslint --max-warnings=0 .
-  say "tsc --noEmit"
+  say "tsc --noEmit (services, and web/)"
   tsc --noEmit
+  tsc -p web --noEmit
   say "deploy tools (helm, kubeconform, Kubernetes schemas, OpenTelemetry Collector)"
   bash "$STACK/install-deploy-tools.sh" all
   say "vitest run"
@@ -157,6 +183,7 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
+  web) cmd_web ;;
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   -h | --help | help) usage ;;
