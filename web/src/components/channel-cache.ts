@@ -18,6 +18,11 @@ export function getChannelCached(channelId: string): Promise<Channel | null> {
   return found;
 }
 
+/** Seeds the cache with channels that came along with a page (ListFeed sends them). */
+export function primeChannels(channels: Channel[]): void {
+  for (const channel of channels) if (!cache.has(channel.id)) cache.set(channel.id, Promise.resolve(channel));
+}
+
 /** Forgets a cached channel after it changed. */
 export function forgetChannel(channelId: string): void {
   cache.delete(channelId);

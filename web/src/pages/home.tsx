@@ -2,6 +2,7 @@ import { FeedOrder } from "@gen/xtream/catalog/v1/video_service_pb.js";
 import { useLocation } from "preact-iso";
 import { api } from "../api/clients.js";
 import { useSession } from "../auth/session.js";
+import { primeChannels } from "../components/channel-cache.js";
 import { VideoGrid } from "../components/video-grid.js";
 import { useTitle } from "./use-title.js";
 
@@ -27,7 +28,11 @@ export function HomePage() {
       </div>
       <VideoGrid
         resetKey={String(order)}
-        load={async (pageToken, signal) => api.videos.listFeed({ order, pageSize: 24, pageToken }, { signal })}
+        load={async (pageToken, signal) => {
+          const page = await api.videos.listFeed({ order, pageSize: 24, pageToken }, { signal });
+          primeChannels(page.channels);
+          return page;
+        }}
         empty={
           <>
             <p>No videos yet.</p>

@@ -1,0 +1,128 @@
+// The whole platform for the browser journeys: every service and the gateway
+// as child processes (the same `node --import ./lib/telemetry/register.ts
+// main.ts` that ./dev.sh up runs), on ports of their own so a running
+// `./dev.sh up` is left alone, against the real stack ./dev.sh test started.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const SERVICES = ["identity", "catalog", "upload", "transcoder", "playback"] as const;
+
+/** A running platform. */
+export interface Platform {
+  /** The gateway: serves the app at / and the API. */
+  url: string;
+  /** The HLS edge. */
+  edgeUrl: string;
+  /** Folder of the services' logs (read them when a journey fails). */
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+/** Options of the platform under test. */
+export interface PlatformOptions {
+  /** Added to every default port (8080, 50051, …). */
+  portOffset: number;
+  /** Access token lifetime, short to exercise renewal. */
+  accessTokenTtlSeconds?: number;
+}
+
+/** Starts identity, catalog, upload, transcoder, playback and the gateway; resolves once all listen. */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const o = options.portOffset;
+  const ports = {
+    gateway: 8080 + o,
+    identity: 50051 + o,
+    catalog: 50052 + o,
+    upload: 50053 + o,
+    transcoder: 50054 + o,
+    playbackGrpc: 50055 + o,
+    playbackHttp: 8081 + o,
+  };
+  const edgeUrl = `http://127.0.0.1:${ports.playbackHttp}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    XTREAM_GATEWAY_PORT: String(ports.gateway),
+    IDENTITY_GRPC_PORT: String(ports.identity),
+    CATALOG_GRPC_PORT: String(ports.catalog),
+    UPLOAD_GRPC_PORT: String(ports.upload),
+    TRANSCODER_HEALTH_PORT: String(ports.transcoder),
+    PLAYBACK_GRPC_PORT: String(ports.playbackGrpc),
+    PLAYBACK_HTTP_PORT: String(ports.playbackHttp),
+    IDENTITY_ADDR: `127.0.0.1:${ports.identity}`,
+    CATALOG_ADDR: `127.0.0.1:${ports.catalog}`,
+    UPLOAD_ADDR: `127.0.0.1:${ports.upload}`,
+    PLAYBACK_ADDR: `127.0.0.1:${ports.playbackGrpc}`,
+    PLAYBACK_PUBLIC_URL: edgeUrl,
+    // The smallest chunk the storage allows, so a test clip spans several.
+    UPLOAD_CHUNK_SIZE_BYTES: String(5 * 1024 * 1024),
+    GATEWAY_WEB_DIR: join(ROOT, "web", "dist"),
+    ...(options.accessTokenTtlSeconds ? { IDENTITY_ACCESS_TOKEN_TTL_SECONDS: String(options.accessTokenTtlSeconds) } : {}),
+  };
+  for (const name of ["GATEWAY_CORS_ORIGINS"]) delete env[name];
+  const logDir = join(ROOT, ".stack", "logs", `web-e2e-${o}`);
+  await mkdir(logDir, { recursive: true });
+
+  const children: ChildProcess[] = [];
+  const run = (name: string, main: string) => {
+    const log = createWriteStream(join(logDir, `${name}.log`));
+    const child = spawn(process.execPath, ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", main], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    children.push(child);
+    return child;
+  };
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+  };
+
+  try {
+    for (const name of SERVICES) run(name, `services/${name}/main.ts`);
+    run("gateway", "gateway/main.ts");
+    await Promise.all(
+      [ports.identity, ports.catalog, ports.upload, ports.transcoder, ports.playbackGrpc, ports.playbackHttp, ports.gateway].map((port) => waitForPort(port, children, logDir)),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${ports.gateway}`, edgeUrl, logDir, stop };
+}
+
+async function waitForPort(port: number, children: ChildProcess[], logDir: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const dead = children.find((c) => c.exitCode !== null);
+    if (dead) throw new Error(`a platform process exited early (code ${dead.exitCode}); see ${logDir}`);
+    if (await portOpen(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`nothing listened on 127.0.0.1:${port} within 60 s; see ${logDir}`);
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
