@@ -1,4 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { common, loadConfig, z } from "../lib/config.ts";
+
+/** Where `npm run build:web` puts the browser app, relative to this file. */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL("../web/dist", import.meta.url));
 
 const schema = z.object({
   XTREAM_GATEWAY_HOST: common.host,
@@ -14,9 +18,19 @@ const schema = z.object({
     .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean)),
   GATEWAY_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   GATEWAY_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  // The built web app served at /; an empty value serves none. A missing folder
+  // is not an error (the API works without it; it is picked up once built).
+  GATEWAY_WEB_DIR: z
+    .string()
+    .default(DEFAULT_WEB_DIR)
+    .transform((value) => value.trim() || undefined),
+  // Where browsers reach the HLS edge (the playback service's own setting, same
+  // default), told to the web app through /app-config.json.
+  PLAYBACK_PUBLIC_URL: z.string().url().default("http://127.0.0.1:8081"),
 });
 
 /** The gateway's configuration, read once at start-up. */
 export type GatewayConfig = z.infer<typeof schema>;
 
-export const loadGatewayConfig = () => loadConfig(schema);
+/** Reads the gateway configuration (from process.env unless given), stopping on a bad value. */
+export const loadGatewayConfig = (env?: Record<string, string | undefined>) => loadConfig(schema, env);

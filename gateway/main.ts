@@ -5,6 +5,7 @@ import { loadGatewayConfig } from "./config.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { platformBackends } from "./routes.ts";
 import { createGateway } from "./server.ts";
+import { createStaticSite } from "./static-site.ts";
 
 runService({
   name: "gateway",
@@ -14,6 +15,12 @@ runService({
     redis.on("error", () => undefined); // the limiter logs and fails open
     const loadJwks = jwksFromIdentity(config.IDENTITY_ADDR);
     let jwksCache: { body: string; at: number } | undefined;
+    const webApp = await createStaticSite({
+      dir: config.GATEWAY_WEB_DIR,
+      // What the browser app cannot know at build time.
+      virtualFiles: { "/app-config.json": { body: JSON.stringify({ edgeUrl: config.PLAYBACK_PUBLIC_URL.replace(/\/+$/, "") }) } },
+      logger,
+    });
 
     const gateway = createGateway({
       backends: platformBackends({ identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR }),
@@ -21,6 +28,7 @@ runService({
       verifier: createTokenVerifier({ loadJwks }),
       rateLimiter: createRateLimiter({ redis, limit: config.GATEWAY_RATE_LIMIT, windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS, logger }),
       corsOrigins: config.GATEWAY_CORS_ORIGINS,
+      webApp,
       extraRoutes(req, res) {
         if (req.url === "/healthz") {
           res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");

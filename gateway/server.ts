@@ -9,6 +9,7 @@ import { CLIENT_ADDRESS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
 import { forwardingImpl } from "./proxy.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import type { StaticSite } from "./static-site.ts";
 
 /** A public service and the internal address that implements it. */
 export interface Backend {
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   corsOrigins: string[];
   /** Serves extra HTTP routes (JWKS, health); return false to fall through to 404. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The web app, asked (after extraRoutes) about every request that is not for a service's path. */
+  webApp?: StaticSite;
 }
 
 export interface Gateway {
@@ -63,11 +66,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, req.socket.remoteAddress ?? ""),
   });
 
+  // RPCs are POST (or Connect GET) to /<package.Service>/<Method>; nothing else is the API's.
+  const apiPrefixes = options.backends.map(({ service }) => `/${service.typeName}/`);
+  const isApiPath = (url: string | undefined) => apiPrefixes.some((prefix) => url?.startsWith(prefix));
+
   const dual = createDualProtocolServer((req, res) => {
     const request = req as unknown as IncomingMessage;
     const response = res as unknown as ServerResponse;
     if (applyCors(options.corsOrigins, request, response)) return;
     if (options.extraRoutes?.(request, response)) return;
+    if (options.webApp && !isApiPath(request.url) && options.webApp.serve(request, response)) return;
     handler(req, res);
   });
   const server = dual.server;
