@@ -168,6 +168,8 @@ cmd_bench() {
   local name="${1:-}"
   [[ -n "$name" ]] || die "usage: ./dev.sh bench <name> (one of: $(ls "$ROOT/bench" 2>/dev/null | tr '\n' ' '))"
   [[ -f "$ROOT/bench/$name/run.ts" ]] || die "no bench/$name/run.ts"
+  # The web bench drives Debian's Chromium.
+  [[ "$name" == web ]] && apt_install chromium
   cmd_up
   export PATH="$TOOLS_DIR/bin:$PATH"
   cd "$ROOT"
