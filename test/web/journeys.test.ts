@@ -112,7 +112,7 @@ describe("browser journeys", () => {
     const { page } = owner;
     await open(page, "/");
     await screenshot(page, "home-before");
-    await page.getByRole("link", { name: "Sign up" }).click();
+    await page.getByRole("link", { name: "Sign up", exact: true }).click();
     await page.getByLabel("Name").fill("E2E Person");
     await page.getByLabel("Handle").fill(account.handle);
     await page.getByLabel("Email").fill(account.email);

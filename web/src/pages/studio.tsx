@@ -166,10 +166,17 @@ function Studio({ user }: { user: User }) {
           </tbody>
         </table>
       )}
-      <details class="panel">
-        <summary>Create another channel</summary>
-        <CreateChannelForm onCreated={(c) => { setChannels([...channels.value, c]); setChannelId(c.id); }} />
-      </details>
+      {channels.value.length === 0 ? (
+        <>
+          <p>Videos are published on a channel. Create your first one:</p>
+          <CreateChannelForm onCreated={(c) => { setChannels([c]); setChannelId(c.id); }} />
+        </>
+      ) : (
+        <details class="panel">
+          <summary>Create another channel</summary>
+          <CreateChannelForm onCreated={(c) => { setChannels([...channels.value, c]); setChannelId(c.id); }} />
+        </details>
+      )}
       {editing && (
         <EditDialog
           video={editing}
