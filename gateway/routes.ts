@@ -5,7 +5,8 @@ import { VideoService } from "../gen/xtream/catalog/v1/video_service_pb.js";
 import { IdentityService } from "../gen/xtream/identity/v1/identity_service_pb.js";
 import { PlaybackService } from "../gen/xtream/playback/v1/playback_service_pb.js";
 import { UploadService } from "../gen/xtream/upload/v1/upload_service_pb.js";
-import type { Backend } from "./server.ts";
+import { decoratedBackend, type Backend } from "./server.ts";
+import { withSessionCookies } from "./session-cookie.ts";
 
 export interface BackendAddresses {
   identity: string;
@@ -17,7 +18,8 @@ export interface BackendAddresses {
 /** Every public service and the internal service that owns it. */
 export function platformBackends(addresses: BackendAddresses): Backend[] {
   return [
-    { service: IdentityService, address: addresses.identity },
+    // The gateway keeps browsers' refresh tokens in an HttpOnly cookie (session-cookie.ts).
+    decoratedBackend(IdentityService, addresses.identity, withSessionCookies),
     { service: ChannelService, address: addresses.catalog },
     { service: VideoService, address: addresses.catalog },
     { service: PlaylistService, address: addresses.catalog },

@@ -1,20 +1,29 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type * as net from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, createContextValues, cors, type Interceptor, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createContextValues, cors, type Interceptor, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import type { TokenVerifier } from "../lib/auth/index.ts";
 import type { Logger } from "../lib/logger.ts";
-import { CLIENT_ADDRESS } from "./context.ts";
+import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
 import { forwardingImpl } from "./proxy.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { SESSION_MODE_HEADER } from "./session-cookie.ts";
 import type { StaticSite } from "./static-site.ts";
 
 /** A public service and the internal address that implements it. */
 export interface Backend {
   service: DescService;
   address: string;
+  /** Wraps the forwarding implementation, for the few methods the gateway takes part in; see decoratedBackend. */
+  decorate?: (forwarding: ServiceImpl<DescService>) => ServiceImpl<DescService>;
+}
+
+/** A Backend whose forwarding implementation `decorate` wraps (typed for its service). */
+export function decoratedBackend<S extends DescService>(service: S, address: string, decorate: (forwarding: ServiceImpl<S>) => ServiceImpl<S>): Backend {
+  return { service, address, decorate: decorate as unknown as Backend["decorate"] };
 }
 
 export interface GatewayOptions {
@@ -57,13 +66,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   const interceptors: Interceptor[] = [edgeChecks(options)];
   const handler = connectNodeAdapter({
     routes(router) {
-      for (const { service, address } of options.backends) {
-        router.service(service, forwardingImpl(service, createClient(service, transportFor(address))));
+      for (const { service, address, decorate } of options.backends) {
+        const forwarding = forwardingImpl(service, createClient(service, transportFor(address)));
+        router.service(service, decorate ? decorate(forwarding) : forwarding);
       }
     },
     interceptors,
     readMaxBytes: 32 * 1024 * 1024,
-    contextValues: (req) => createContextValues().set(CLIENT_ADDRESS, req.socket.remoteAddress ?? ""),
+    contextValues: (req) =>
+      createContextValues()
+        .set(CLIENT_ADDRESS, req.socket.remoteAddress ?? "")
+        .set(REQUEST_OVER_TLS, (req.socket as Partial<TLSSocket>).encrypted === true),
   });
 
   // RPCs are POST (or Connect GET) to /<package.Service>/<Method>; nothing else is the API's.
@@ -115,17 +128,23 @@ function edgeChecks(options: GatewayOptions): Interceptor {
   };
 }
 
-/** Adds CORS headers for allowed origins; answers preflight requests itself (returns true then). */
+/**
+ * Adds CORS headers for allowed origins; answers preflight requests itself
+ * (returns true then). Credentials (the session cookie) are allowed only for
+ * origins named in the list, never through "*": a page the gateway does not
+ * know can then never make a browser send the cookie (see session-cookie.ts).
+ */
 function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse): boolean {
   const origin = req.headers.origin;
   if (!origin || !(allowed.includes("*") || allowed.includes(origin))) return false;
   res.setHeader("Access-Control-Allow-Origin", origin);
   res.setHeader("Vary", "Origin");
   res.setHeader("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
+  if (allowed.includes(origin)) res.setHeader("Access-Control-Allow-Credentials", "true");
   if (req.method !== "OPTIONS") return false;
   res.writeHead(204, {
     "Access-Control-Allow-Methods": cors.allowedMethods.join(", "),
-    "Access-Control-Allow-Headers": [...cors.allowedHeaders, "Authorization"].join(", "),
+    "Access-Control-Allow-Headers": [...cors.allowedHeaders, "Authorization", SESSION_MODE_HEADER].join(", "),
     "Access-Control-Max-Age": "7200",
   });
   res.end();
