@@ -32,8 +32,16 @@ export async function launchBrowser(): Promise<Browser> {
 export interface Visitor {
   context: BrowserContext;
   page: Page;
-  /** Console errors and uncaught exceptions so far; a journey fails on any. */
+  /** Console errors and uncaught exceptions so far; a journey fails on any not allowed. */
   errors: string[];
+  /**
+   * Failures a journey provokes on purpose: Chromium itself logs "Failed to load resource" for a
+   * request cut by a simulated network loss, or answered 404 when a video is refused (Connect
+   * maps NOT_FOUND to HTTP 404). Only those exact requests are allowed; anything else fails.
+   */
+  allowed: RegExp[];
+  /** The errors not allowed. */
+  unexpectedErrors(): string[];
   close(): Promise<void>;
 }
 
@@ -50,7 +58,15 @@ export async function newVisitor(browser: Browser, { mobile = false }: { mobile?
   };
   watch(page);
   context.on("page", watch);
-  return { context, page, errors, close: () => context.close() };
+  const allowed: RegExp[] = [];
+  return {
+    context,
+    page,
+    errors,
+    allowed,
+    unexpectedErrors: () => errors.filter((error) => !allowed.some((pattern) => pattern.test(error))),
+    close: () => context.close(),
+  };
 }
 
 /** Saves a full-page screenshot as test-artifacts/web/<name>.png. */

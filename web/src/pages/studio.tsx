@@ -68,7 +68,12 @@ function Studio({ user }: { user: User }) {
     try {
       await action();
       setNotice(done);
-      setVideos(await loadVideos(channelId));
+      const fresh = await loadVideos(channelId);
+      // A listing served from a cache a moment old must not undo what the person just saw change.
+      setVideos((old) => fresh.map((v) => {
+        const shown = old?.find((o) => o.id === v.id);
+        return shown && shown.updateTime && v.updateTime && shown.updateTime.seconds > v.updateTime.seconds ? shown : v;
+      }));
     } catch (err) {
       setError(describeError(err));
     }
@@ -144,7 +149,11 @@ function Studio({ user }: { user: User }) {
                     value={video.visibility}
                     onChange={(e) => {
                       const visibility = Number(e.currentTarget.value) as Visibility;
-                      void run(async () => void (await api.videos.setVideoVisibility({ videoId: video.id, visibility })), `“${video.title}” is now ${Visibility[visibility].toLowerCase()}.`);
+                      void run(async () => {
+                        const { video: updated } = await api.videos.setVideoVisibility({ videoId: video.id, visibility });
+                        // Show the server's answer at once; the list reload follows.
+                        if (updated) setVideos((old) => old?.map((v) => (v.id === updated.id ? updated : v)) ?? null);
+                      }, `“${video.title}” is now ${Visibility[visibility].toLowerCase()}.`);
                     }}
                   >
                     <option value={Visibility.PUBLIC}>Public</option>
@@ -153,13 +162,15 @@ function Studio({ user }: { user: User }) {
                   </select>
                 </td>
                 <td>{formatViews(video.viewCount)}</td>
-                <td class="row-actions">
+                <td>
+                  <div class="row-actions">
                   <button type="button" class="btn btn-small" onClick={() => setEditing(video)}>
                     Edit
                   </button>
                   <button type="button" class="btn btn-small btn-danger" onClick={() => setDeleting(video)}>
                     Delete
                   </button>
+                  </div>
                 </td>
               </tr>
             ))}
