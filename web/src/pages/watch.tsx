@@ -12,6 +12,7 @@ import { formatAge, formatViews } from "../components/format.js";
 import { ErrorNote, InfoNote, Spinner } from "../components/notes.js";
 import { Player, preloadHls } from "../player/player.js";
 import { useTitle } from "./use-title.js";
+import { loadWatch } from "./watch-prefetch.js";
 import { watchStatus } from "./watch-status.js";
 
 type Phase =
@@ -35,9 +36,16 @@ export function WatchPage() {
 
   useEffect(() => void preloadHls(), []);
 
+  // Who is watching: a call made while the session is still being restored
+  // already waits for its token, so only a later sign-in or sign-out reloads.
+  const viewer = useRef<string | null>(null);
+  const identity = ready ? (user?.id ?? "") : null;
+  if (viewer.current === null && identity !== null) viewer.current = identity;
+  const viewerKey = identity === null || identity === viewer.current ? "same" : identity;
+
   // Load the video and where to play it; a video not yet playable waits on its live status.
   useEffect(() => {
-    if (!ready) return;
+    if (viewerKey !== "same") viewer.current = identity;
     const controller = new AbortController();
     const { signal } = controller;
     viewCounted.current = false;
@@ -45,10 +53,7 @@ export function WatchPage() {
     setPhase({ kind: "loading" });
     setError(null);
     (async () => {
-      const [videoResult, infoResult] = await Promise.allSettled([
-        api.videos.getVideo({ videoId: id }, { signal }),
-        api.playback.getPlaybackInfo({ videoId: id }, { signal }),
-      ]);
+      const [videoResult, infoResult] = await loadWatch(id, signal);
       if (signal.aborted) return;
       if (videoResult.status === "rejected") {
         setPhase({ kind: "refused", message: refusal(videoResult.reason), signedIn: !!user });
@@ -68,7 +73,7 @@ export function WatchPage() {
       await followStatus(video, signal, false);
     })().catch((err: unknown) => !signal.aborted && setError(describeError(err)));
     return () => controller.abort();
-  }, [id, ready, user?.id]);
+  }, [id, viewerKey]);
 
   /** Follows WatchVideo: updates the details and starts playback once the first rung is playable. */
   async function followStatus(video: Video, signal: AbortSignal, alreadyPlaying: boolean): Promise<void> {
