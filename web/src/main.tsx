@@ -3,7 +3,7 @@ import { loadAppConfig } from "./api/config.js";
 import { App } from "./app.js";
 import { restoreSession } from "./auth/session.js";
 import { prefetchWatch } from "./pages/watch-prefetch.js";
-import { preloadHls } from "./player/player.js";
+import { preloadHls } from "./player/hls-loader.js";
 import "./styles.css";
 
 // Config and session restore run alongside the first render; pages wait for what they need.

@@ -3,6 +3,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Session, User } from "@gen/xtream/identity/v1/identity_service_pb.js";
 import { useEffect, useState } from "preact/hooks";
 import { api, COOKIE_SESSION_HEADERS, setAccessTokenSource } from "../api/clients.js";
+import { SIGNED_IN_HINT_KEY } from "../boot/early-watch.js";
 import { TokenRefresher, type AccessToken } from "./token-refresher.js";
 
 /*
@@ -17,7 +18,7 @@ import { TokenRefresher, type AccessToken } from "./token-refresher.js";
  * Tabs share the cookie; a Web Lock serialises refreshes across them and a
  * BroadcastChannel hands a new access token to the others.
  */
-const HINT_KEY = "xtream.signed-in";
+const HINT_KEY = SIGNED_IN_HINT_KEY;
 const LOCK_NAME = "xtream-token-refresh";
 const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("xtream-session") : null;
 

@@ -2,14 +2,8 @@ import type HlsType from "hls.js/light";
 import type { ErrorData, Level } from "hls.js/light";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatClock } from "../components/format.js";
+import { hlsConfig, preloadHls, takeEarlyHls, usesMediaSource } from "./hls-loader.js";
 import { cueAt, parseStoryboardVtt, type StoryboardCue } from "./storyboard.js";
-
-/** Starts fetching hls.js (its own chunk) ahead of need; the watch page calls it on load. */
-export function preloadHls(): Promise<typeof HlsType> {
-  hlsModule ??= import("hls.js/light").then((m) => m.default);
-  return hlsModule;
-}
-let hlsModule: Promise<typeof HlsType> | null = null;
 
 /** What the player plays. */
 export interface PlayerSource {
@@ -81,8 +75,7 @@ export function Player({ source, autoPlay = true, startAt = 0, onFirstPlay, onEn
         if (err instanceof DOMException && err.name === "NotAllowedError") setNeedsClick(true);
       });
     };
-    const mediaSource = "MediaSource" in window || "ManagedMediaSource" in window;
-    if (!mediaSource && element.canPlayType("application/vnd.apple.mpegurl")) {
+    if (!usesMediaSource() && element.canPlayType("application/vnd.apple.mpegurl")) {
       setEngine("native");
       element.src = source.masterUrl;
       element.addEventListener("loadedmetadata", start, { once: true });
@@ -98,7 +91,9 @@ export function Player({ source, autoPlay = true, startAt = 0, onFirstPlay, onEn
         return;
       }
       setEngine("hls.js");
-      const hls = new Hls({ capLevelToPlayerSize: true, backBufferLength: 30, startPosition: startAt > 0 ? startAt : -1 });
+      // A watch page opened from a link may have started loading already (see hls-loader.ts).
+      const hls = takeEarlyHls(source.masterUrl, startAt) ?? new Hls(hlsConfig(startAt));
+      const manifestParsed = hls.levels.length > 0;
       hlsRef.current = hls;
       hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
         setLevels(qualityOptions(data.levels));
@@ -117,8 +112,12 @@ export function Player({ source, autoPlay = true, startAt = 0, onFirstPlay, onEn
         setFatal(message);
         onFatal?.(message, status, element.currentTime);
       });
-      hls.loadSource(source.masterUrl);
+      if (!hls.url) hls.loadSource(source.masterUrl);
       hls.attachMedia(element);
+      if (manifestParsed) {
+        setLevels(qualityOptions(hls.levels));
+        start();
+      }
     });
     return () => {
       cancelled = true;
