@@ -44,7 +44,10 @@ function earlyWatch(): Plugin {
         // Right after <meta charset>, ahead of the stylesheet: an inline script
         // after a stylesheet would wait for it.
         const script = `<script>${earlyWatchScript(`/${chunk.fileName}`)}</script>`;
-        return html.replace(/(<meta charset="[^"]*"\s*\/?>)/i, `$1\n    ${script}`);
+        const withScript = html.replace(/(<meta charset="[^"]*"\s*\/?>)/i, `$1\n    ${script}`);
+        // main.tsx imports the app's chunk dynamically: fetch it with the entry.
+        const app = Object.values(ctx.bundle ?? {}).find((c) => c.type === "chunk" && c.facadeModuleId?.endsWith("/src/start.tsx"));
+        return app ? withScript.replace("</head>", `  <link rel="modulepreload" crossorigin href="/${app.fileName}">\n  </head>`) : withScript;
       },
     },
   };

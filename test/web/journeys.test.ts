@@ -184,11 +184,20 @@ describe("browser journeys", () => {
 
   it("private: an anonymous browser gets a readable refusal, the owner still plays it", async () => {
     const { page } = owner;
+    // While public, a stranger opening a link plays it, through the early start (boot/early-watch.ts):
+    // the page's calls go out as Connect JSON from index.html's inline script, before the app's binary client exists.
+    const stranger = await newVisitor(browser);
+    const earlyCalls: string[] = [];
+    stranger.page.on("request", (request) => {
+      if (request.headers()["content-type"] === "application/json" && /\/(GetVideo|GetPlaybackInfo)$/.test(request.url())) earlyCalls.push(request.url());
+    });
+    await open(stranger.page, `/watch/${videoIds[0]}`);
+    await expectPlaying(stranger.page);
+    expect(earlyCalls).toHaveLength(2);
     await open(page, "/studio");
     await page.getByLabel(`Visibility of ${firstTitle}`).selectOption({ label: "Private" });
     await page.getByText(/is now private/).waitFor();
     await screenshot(page, "studio");
-    const stranger = await newVisitor(browser);
     stranger.allowed.push(/^console: Failed to load resource: the server responded with a status of 404 \(Not Found\) \(http:\/\/127\.0\.0\.1:\d+\/xtream\.(catalog\.v1\.VideoService\/GetVideo|playback\.v1\.PlaybackService\/GetPlaybackInfo)\)$/);
     await open(stranger.page, `/watch/${videoIds[0]}`);
     await stranger.page.getByRole("heading", { name: "This video isn't available" }).waitFor();

@@ -2,8 +2,9 @@ import { fromJson, type DescMessage, type JsonValue, type MessageShape } from "@
 import { GetVideoResponseSchema, type GetVideoResponse } from "@gen/xtream/catalog/v1/video_service_pb.js";
 import { GetPlaybackInfoResponseSchema, type GetPlaybackInfoResponse } from "@gen/xtream/playback/v1/playback_service_pb.js";
 import { api } from "../api/clients.js";
-import { EARLY_WATCH_GLOBAL, type EarlyWatch } from "../boot/early-watch.js";
-import { startHlsEarly } from "../player/hls-loader.js";
+import type HlsType from "hls.js/light";
+import { EARLY_WATCH_GLOBAL, type EarlyHlsEntry, type EarlyWatch } from "../boot/early-watch.js";
+import { adoptEarlyHls, startHlsEarly } from "../player/hls-loader.js";
 
 /** The two calls a watch page starts with, settled. */
 export type WatchLoad = [PromiseSettledResult<GetVideoResponse>, PromiseSettledResult<GetPlaybackInfoResponse>];
@@ -23,8 +24,11 @@ export function prefetchWatch(videoId: string): void {
   const early = takeEarlyWatch(videoId);
   const video = answerOrCall(early?.video, GetVideoResponseSchema, () => api.videos.getVideo({ videoId }));
   const playback = answerOrCall(early?.playback, GetPlaybackInfoResponseSchema, () => api.playback.getPlaybackInfo({ videoId }));
-  // The playlists can start loading before the page renders its player.
-  playback.then((info) => startHlsEarly(info.masterPlaylistUrl)).catch(() => undefined);
+  // The playlists start loading before the page renders its player: the inline
+  // script's hls.js instance when it made one, otherwise one started here.
+  const startHere = () => playback.then((info) => startHlsEarly(info.masterPlaylistUrl));
+  const player = early ? early.player.then((entry) => (entry ? adoptEarlyHls(entry as EarlyHlsEntry<HlsType>) : startHere())) : startHere();
+  player.catch(() => undefined);
   started.set(videoId, Promise.allSettled([video, playback]));
 }
 

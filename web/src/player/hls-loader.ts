@@ -1,5 +1,6 @@
 import type HlsType from "hls.js/light";
 import type { HlsConfig } from "hls.js/light";
+import { PLAYER_HLS_CONFIG, type EarlyHlsEntry } from "../boot/early-watch.js";
 
 let hlsModule: Promise<typeof HlsType> | null = null;
 
@@ -11,7 +12,7 @@ export function preloadHls(): Promise<typeof HlsType> {
 
 /** The player's hls.js settings; the early start uses the same. */
 export function hlsConfig(startAt: number): Partial<HlsConfig> {
-  return { capLevelToPlayerSize: true, backBufferLength: 30, startPosition: startAt > 0 ? startAt : -1 };
+  return { ...PLAYER_HLS_CONFIG, startPosition: startAt > 0 ? startAt : -1 };
 }
 
 /** True where hls.js can play (MediaSource); false where the browser plays HLS itself or not at all. */
@@ -19,12 +20,19 @@ export function usesMediaSource(): boolean {
   return "MediaSource" in window || "ManagedMediaSource" in window;
 }
 
-interface EarlyHls {
-  masterUrl: string;
-  hls: HlsType | null;
-  failed: boolean;
-}
+type EarlyHls = EarlyHlsEntry<HlsType | null>;
 let early: EarlyHls | null = null;
+// Once the player has asked, nothing started later is wanted.
+let playerAsked = false;
+
+/** Takes over the instance index.html's inline script started (see boot/early-watch.ts). */
+export function adoptEarlyHls(entry: EarlyHlsEntry<HlsType>): void {
+  if (playerAsked || early) {
+    entry.hls.destroy();
+    return;
+  }
+  early = entry; // the same object: the inline script's error handler still marks it failed
+}
 
 /**
  * A watch page opened from a link: start hls.js on the master playlist as
@@ -34,7 +42,7 @@ let early: EarlyHls | null = null;
  * drops the instance, and the player starts afresh (and reports it).
  */
 export async function startHlsEarly(masterUrl: string): Promise<void> {
-  if (!usesMediaSource() || early) return;
+  if (!usesMediaSource() || early || playerAsked) return;
   const entry: EarlyHls = { masterUrl, hls: null, failed: false };
   early = entry;
   const Hls = await preloadHls();
@@ -49,7 +57,10 @@ export async function startHlsEarly(masterUrl: string): Promise<void> {
   entry.hls = hls;
   // Never taken (the person went elsewhere first): let it go.
   setTimeout(() => {
-    if (early === entry) takeEarlyHls("", 0);
+    if (early === entry) {
+      early = null;
+      entry.hls?.destroy();
+    }
   }, 30_000);
 }
 
@@ -59,6 +70,7 @@ export async function startHlsEarly(masterUrl: string): Promise<void> {
  * instance is started after this call for the one pending.
  */
 export function takeEarlyHls(masterUrl: string, startAt: number): HlsType | null {
+  playerAsked = true;
   const entry = early;
   early = null;
   if (!entry?.hls) return null;
