@@ -9,6 +9,7 @@ import type { Logger } from "../lib/logger.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
 import { forwardingImpl } from "./proxy.ts";
+import { traceApiRequest } from "./tracing.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { SESSION_MODE_HEADER } from "./session-cookie.ts";
 import type { StaticSite } from "./static-site.ts";
@@ -89,7 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (applyCors(options.corsOrigins, request, response)) return;
     if (options.extraRoutes?.(request, response)) return;
     if (options.webApp && !isApiPath(request.url) && options.webApp.serve(request, response)) return;
-    handler(req, res);
+    traceApiRequest(request, response, () => handler(req, res));
   });
   const server = dual.server;
 
