@@ -10,6 +10,7 @@ import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
 import { forwardingImpl } from "./proxy.ts";
 import { traceApiRequest } from "./tracing.ts";
+import { traceOutgoingCalls } from "../lib/grpc/trace-interceptor.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { SESSION_MODE_HEADER } from "./session-cookie.ts";
 import type { StaticSite } from "./static-site.ts";
@@ -58,7 +59,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const transportFor = (address: string) => {
     let transport = transports.get(address);
     if (!transport) {
-      transport = createGrpcTransport({ baseUrl: `http://${address}` });
+      transport = createGrpcTransport({ baseUrl: `http://${address}`, interceptors: [traceOutgoingCalls] });
       transports.set(address, transport);
     }
     return transport;
