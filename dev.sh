@@ -177,6 +177,10 @@ cmd_test() {
   tsc -p web --noEmit
   say "deploy tools (helm, kubeconform, Kubernetes schemas, OpenTelemetry Collector)"
   bash "$STACK/install-deploy-tools.sh" all
+  # The trace test (test/observability) starts Jaeger and VictoriaMetrics: build them now, not in a test hook.
+  say "observability tools (Jaeger, VictoriaMetrics)"
+  bash "$STACK/jaeger.sh" install
+  bash "$STACK/victoriametrics.sh" install
   say "vitest run"
   local rc=0
   vitest run || rc=$?
