@@ -39,6 +39,7 @@ interface JaegerTrace {
   processes: Record<string, { serviceName: string }>;
 }
 
+const fileStarted = Date.now();
 let stack: ObservabilityStack;
 /** The user and video the upload made; the metrics part signs in and plays it too. */
 const account = { email: "", password: "correct horse battery", token: "", videoId: "" };
@@ -143,8 +144,11 @@ describe("one upload, one trace", () => {
     expect(videoId).not.toBe("");
     found = await eventually("the whole trace in Jaeger", 90_000, async () => {
       const [t] = await jaeger<JaegerTrace[]>(`traces/${traceId}`);
-      const names = new Set(t?.spans.map((span) => span.operationName));
-      return t && names.has("client upload") && names.has("catalog.status ready") ? t : undefined;
+      // Each service exports in batches: wait for the spans that end last in each of them
+      // (the transcoder's "process" span ends after its publish, so after the catalog's update).
+      const names = new Set(t?.spans.map((span) => `${t.processes[span.processID]?.serviceName ?? ""}: ${span.operationName}`));
+      const last = ["xtream-test-client: client upload", "xtream-catalog: catalog.status ready", "xtream-transcoder: process video.uploaded", "xtream-upload: outbox.relay video.uploaded"];
+      return t && last.every((name) => names.has(name)) ? t : undefined;
     });
     const byId = new Map(found.spans.map((span) => [span.spanID, span]));
     const service = (span: JaegerSpan) => found.processes[span.processID]?.serviceName ?? "";
@@ -226,9 +230,21 @@ describe("dashboard and alert rules against the metrics the services sent", () =
     return [...new Set(words.filter((word) => !keywords.has(word) && !/^\d/.test(word) && word.includes("_")))];
   }
 
-  async function vmNames(): Promise<Set<string>> {
-    const response = await fetch(`${vmUrl}/api/v1/label/__name__/values`);
-    return new Set(((await response.json()) as { data: string[] }).data);
+  /**
+   * The names among `wanted` that have samples since this file started: VictoriaMetrics
+   * keeps earlier runs' data (and its name index is per day), so each name is queried
+   * over exactly this run's window.
+   */
+  async function vmNames(wanted: string[]): Promise<Set<string>> {
+    const window = `${Math.ceil((Date.now() - fileStarted) / 1000) + 1}s`;
+    const have = new Set<string>();
+    for (const name of wanted) {
+      const query = `count(last_over_time({__name__="${name}"}[${window}]))`;
+      const response = await fetch(`${vmUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+      const body = (await response.json()) as { data?: { result?: unknown[] } };
+      if ((body.data?.result?.length ?? 0) > 0) have.add(name);
+    }
+    return have;
   }
 
   async function vmAccepts(expr: string): Promise<string | undefined> {
@@ -270,10 +286,10 @@ describe("dashboard and alert rules against the metrics the services sent", () =
     expect(used.size).toBeGreaterThan(10);
     const expected = [...used.keys()].filter((name) => !rare.some((prefix) => name.startsWith(prefix)));
     const names = await eventually("the services' metrics in VictoriaMetrics", 90_000, async () => {
-      const have = await vmNames();
+      const have = await vmNames(expected);
       return expected.every((name) => have.has(name)) ? have : undefined;
     }).catch(async (err: unknown) => {
-      const have = await vmNames();
+      const have = await vmNames(expected);
       throw new Error(`${String(err)}; missing: ${expected.filter((name) => !have.has(name)).map((name) => `${name} (${used.get(name)})`).join(", ")}`);
     });
     for (const name of expected) expect(names, `${name} (${used.get(name)})`).toContain(name);
