@@ -8,7 +8,7 @@ const tracer = trace.getTracer("xtream-playback-edge");
 /**
  * Traces one edge request in every 1/ratio (PLAYBACK_TRACE_SAMPLE_RATIO,
  * default 0.01) with one cheap span, `edge GET`: path (without the token),
- * video id, file kind, status, bytes. The other requests run the bare
+ * video id, file kind, status. The other requests run the bare
  * handler, untouched: the HTTP instrumentation is off at the edge because
  * binding a context to every request cost a third of small-object throughput
  * (lib/telemetry/sdk.ts), and a counter is all an unsampled request pays.
@@ -36,7 +36,8 @@ export function sampleEdgeRequests(handle: (req: IncomingMessage, res: ServerRes
       ROOT_CONTEXT,
     );
     res.once("finish", () => {
-      span.setAttributes({ "http.response.status_code": res.statusCode, "http.response.body.size": Number(res.getHeader("content-length") ?? 0) });
+      // The edge writes its headers as a raw array (writeHead), so only the status is readable here.
+      span.setAttribute("http.response.status_code", res.statusCode);
       span.end();
     });
     context.with(trace.setSpan(ROOT_CONTEXT, span), () => handle(req, res));
