@@ -4,7 +4,9 @@
 # metrics (observability/collector/metrics-victoriametrics.yaml); its own UI,
 # vmui, shows them, with Xtream's dashboard (generated from
 # observability/dashboards/xtream.json) under Dashboards.
-#   victoriametrics.sh install|start|stop|status
+#   victoriametrics.sh install|start|stop|status|check-rules [rules.yaml…]
+# install also builds vmalert (same version), whose -dryRun checks alert rule files
+# (observability/alerts) the way an evaluator loads them: check-rules.
 # Built with `go install` (the vmui web assets are committed in the module, so
 # the binary built that way serves its UI; Prometheus 3 built so does not, see
 # observability/README.md). Port XTREAM_VM_PORT (8428); data .data/victoriametrics
@@ -14,12 +16,13 @@ set -euo pipefail
 NAME=victoriametrics
 VM_VERSION="v1.151.0"
 VM_BIN="$TOOLS_DIR/bin/victoria-metrics"
+VMALERT_BIN="$TOOLS_DIR/bin/vmalert"
 PORT="${XTREAM_VM_PORT:-8428}"
 DASHBOARDS_DIR="$STACK_DIR/vmui-dashboards"
 
 install() {
-  if [[ -x "$VM_BIN" && -f "$TOOLS_DIR/bin/.victoria-metrics-$VM_VERSION" ]]; then
-    echo "    victoria-metrics $VM_VERSION already built (.tools/bin/victoria-metrics)"
+  if [[ -x "$VM_BIN" && -x "$VMALERT_BIN" && -f "$TOOLS_DIR/bin/.victoria-metrics-$VM_VERSION" ]]; then
+    echo "    victoria-metrics and vmalert $VM_VERSION already built (.tools/bin)"
     return 0
   fi
   need go "VictoriaMetrics is built from source with Go: apt-get install golang-go (or install Go from go.dev)"
@@ -27,13 +30,14 @@ install() {
   local start=$SECONDS hb rc=0
   (while sleep 30; do echo "    … still building VictoriaMetrics ($((SECONDS - start))s)"; done) &
   hb=$!
-  GOBIN="$TOOLS_DIR/bin" go install "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics@$VM_VERSION" || rc=$?
+  GOBIN="$TOOLS_DIR/bin" go install "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics@$VM_VERSION" \
+    "github.com/VictoriaMetrics/VictoriaMetrics/app/vmalert@$VM_VERSION" || rc=$?
   kill "$hb" 2>/dev/null || true
   wait "$hb" 2>/dev/null || true
   ((rc == 0)) || die "building VictoriaMetrics $VM_VERSION failed"
   rm -f "$TOOLS_DIR/bin"/.victoria-metrics-*
   touch "$TOOLS_DIR/bin/.victoria-metrics-$VM_VERSION"
-  say "VictoriaMetrics built in $((SECONDS - start))s → .tools/bin/victoria-metrics"
+  say "VictoriaMetrics built in $((SECONDS - start))s → .tools/bin/victoria-metrics, .tools/bin/vmalert"
 }
 
 health() { curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; }
@@ -68,7 +72,19 @@ status() {
   return 1
 }
 
+# check-rules [FILE...]: load alert rule files with vmalert -dryRun (default: observability/alerts/*.yaml).
+check_rules() {
+  install >/dev/null
+  (($# == 0)) && set -- "$XTREAM_ROOT"/observability/alerts/*.yaml
+  local f
+  for f in "$@"; do
+    "$VMALERT_BIN" -dryRun -loggerLevel=ERROR -rule="$f" || die "vmalert refused $f"
+    echo "    rules valid: ${f#"$XTREAM_ROOT"/}"
+  done
+}
+
 case "${1:-}" in
   install | start | stop | status) "$1" ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  check-rules) shift; check_rules "$@" ;;
+  *) echo "usage: $0 install|start|stop|status|check-rules [rules.yaml…]" >&2; exit 2 ;;
 esac

@@ -2,6 +2,7 @@
 // query must be one the services emit (found in the code's serviceMeter calls,
 // under the name Prometheus gives an OTLP metric), and the files must have the
 // shape Prometheus and Grafana load.
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -99,4 +100,10 @@ describe("alert rules and dashboard", () => {
       }
     }
   });
+
+  it("alert rules load in a real rules engine (vmalert -dryRun)", () => {
+    // victoriametrics.sh builds vmalert with VictoriaMetrics (./dev.sh test installs both first).
+    const out = execFileSync("bash", [join(repoRoot, "scripts", "stack", "victoriametrics.sh"), "check-rules"], { encoding: "utf8", timeout: 300_000 });
+    expect(out).toContain("rules valid: observability/alerts/xtream.rules.yaml");
+  }, 300_000);
 });
