@@ -14,7 +14,8 @@ usage() {
 usage: ./dev.sh <command>
   up [--observability]
                 install what is missing, start Redis, PostgreSQL, Kafka, MinIO and the services
-                (--observability: also Jaeger and the OpenTelemetry Collector, with services exporting to it)
+                (--observability: also VictoriaMetrics, Jaeger and the OpenTelemetry Collector, services
+                exporting to it; prints the traces and dashboard URLs)
   down          stop what `up` started (services first)
   status        health of each component and service
   logs [name]   tail the logs (all, or one of: redis postgres kafka minio <service>)
@@ -68,10 +69,16 @@ cmd_up() {
   ensure_web_build
   start_components
   if [[ "${XTREAM_OBSERVABILITY:-0}" == 1 ]]; then
-    # Jaeger v2 and the OpenTelemetry Collector; services export to the collector.
+    # VictoriaMetrics, Jaeger v2 and the OpenTelemetry Collector; services export to the collector.
+    bash "$STACK/victoriametrics.sh" start
     bash "$STACK/jaeger.sh" start
     bash "$STACK/otelcol.sh" start
-    export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317
+    export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:${XTREAM_OTELCOL_GRPC_PORT:-4317}"
+    if services_running_without_export; then
+      # Services started by a plain `up` would never export: restart them with the exporter on.
+      say "restarting the services so they export to the collector"
+      bash "$STACK/services.sh" stop
+    fi
   fi
   bash "$STACK/services.sh" start || echo "warning: some services failed to start (see above)" >&2
   echo
@@ -81,13 +88,32 @@ cmd_up() {
   echo "    kafka      $KAFKA_BROKERS"
   echo "    minio      $MINIO_ENDPOINT  console http://127.0.0.1:$XTREAM_MINIO_CONSOLE_PORT  buckets $MINIO_SOURCE_BUCKET, $MINIO_MEDIA_BUCKET"
   bash "$STACK/services.sh" urls
+  if [[ "${XTREAM_OBSERVABILITY:-0}" == 1 ]]; then
+    local jaeger="http://127.0.0.1:${XTREAM_JAEGER_QUERY_PORT:-16686}" vm="http://127.0.0.1:${XTREAM_VM_PORT:-8428}"
+    echo "Observability:"
+    echo "    traces     $jaeger/?service=xtream-upload   (waterfall; search by service, span name, video id: $jaeger/?video=<video id>)"
+    echo "    metrics    $vm/vmui/#/dashboards   (dashboard \"Xtream\", live; ad-hoc queries at $vm/vmui/)"
+    echo "    API        $jaeger/api/traces?service=xtream-upload&tags={\"video.id\":\"<id>\"}   $vm/api/v1/query?query=up"
+  fi
   echo "Environment for your shell: . scripts/stack/env.sh"
+}
+
+# True when services run that were started without an OTLP endpoint (recorded by services.sh).
+services_running_without_export() {
+  local f
+  for f in "$PID_DIR"/svc-*.pid; do
+    [[ -f "$f" ]] || continue
+    is_running "$(basename "$f" .pid)" || continue
+    [[ "$(cat "$STACK_DIR/services-otlp" 2>/dev/null)" == "$OTEL_EXPORTER_OTLP_ENDPOINT" ]] || return 0
+  done
+  return 1
 }
 
 cmd_down() {
   bash "$STACK/services.sh" stop
   bash "$STACK/otelcol.sh" stop
   bash "$STACK/jaeger.sh" stop
+  bash "$STACK/victoriametrics.sh" stop
   local i
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do bash "$STACK/${COMPONENTS[$i]}.sh" stop; done
 }
@@ -98,6 +124,7 @@ cmd_status() {
   for c in "${COMPONENTS[@]}"; do bash "$STACK/$c.sh" status || rc=1; done
   if is_running otelcol; then bash "$STACK/otelcol.sh" status || rc=1; fi
   if is_running jaeger; then bash "$STACK/jaeger.sh" status || rc=1; fi
+  if is_running victoriametrics; then bash "$STACK/victoriametrics.sh" status || rc=1; fi
   bash "$STACK/services.sh" status || rc=1
   return $rc
 }
@@ -150,6 +177,10 @@ cmd_test() {
   tsc -p web --noEmit
   say "deploy tools (helm, kubeconform, Kubernetes schemas, OpenTelemetry Collector)"
   bash "$STACK/install-deploy-tools.sh" all
+  # The trace test (test/observability) starts Jaeger and VictoriaMetrics: build them now, not in a test hook.
+  say "observability tools (Jaeger, VictoriaMetrics)"
+  bash "$STACK/jaeger.sh" install
+  bash "$STACK/victoriametrics.sh" install
   say "vitest run"
   local rc=0
   vitest run || rc=$?

@@ -9,6 +9,8 @@ import type { Logger } from "../lib/logger.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
 import { forwardingImpl } from "./proxy.ts";
+import { traceApiRequest } from "./tracing.ts";
+import { traceOutgoingCalls } from "../lib/grpc/trace-interceptor.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { SESSION_MODE_HEADER } from "./session-cookie.ts";
 import type { StaticSite } from "./static-site.ts";
@@ -57,7 +59,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const transportFor = (address: string) => {
     let transport = transports.get(address);
     if (!transport) {
-      transport = createGrpcTransport({ baseUrl: `http://${address}` });
+      transport = createGrpcTransport({ baseUrl: `http://${address}`, interceptors: [traceOutgoingCalls] });
       transports.set(address, transport);
     }
     return transport;
@@ -89,7 +91,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (applyCors(options.corsOrigins, request, response)) return;
     if (options.extraRoutes?.(request, response)) return;
     if (options.webApp && !isApiPath(request.url) && options.webApp.serve(request, response)) return;
-    handler(req, res);
+    traceApiRequest(request, response, () => handler(req, res));
   });
   const server = dual.server;
 

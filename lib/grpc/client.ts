@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { traceOutgoingCalls } from "./trace-interceptor.ts";
 
 export interface ServiceClientOptions {
   /** host:port of the service. */
@@ -15,7 +16,7 @@ export interface ServiceClientOptions {
 export function createServiceClient<S extends DescService>(service: S, options: ServiceClientOptions): Client<S> {
   const transport = createGrpcTransport({
     baseUrl: `http://${options.address}`,
-    interceptors: options.interceptors ?? [],
+    interceptors: [traceOutgoingCalls, ...(options.interceptors ?? [])],
   });
   return createClient(service, transport);
 }

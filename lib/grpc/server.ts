@@ -4,6 +4,7 @@ import { Code, ConnectError, createContextValues, createHandlerContext, type Han
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Logger } from "../logger.ts";
+import { serviceMeter } from "../telemetry/metrics.ts";
 import { peerAddressKey } from "./peer.ts";
 import { advertiseStreamWindow, raiseConnectionWindow, RECEIVE_WINDOW } from "./receive-window.ts";
 import { addReflection } from "./reflection.ts";
@@ -147,66 +148,99 @@ function adaptMethod(
   logger: Logger,
   shutdownSignal: AbortSignal,
 ): grpc.UntypedHandleCall {
-  const fail = (err: unknown): Partial<grpc.StatusObject> => {
+  const metrics = rpcMetrics(service, method);
+  const fail = (err: unknown, started: number): Partial<grpc.StatusObject> => {
     const { error, internal } = toConnectError(err);
     if (internal) logger.error({ err, rpc: `${service.typeName}/${method.name}` }, "rpc failed");
-    return toGrpcStatus(error);
+    const status = toGrpcStatus(error);
+    metrics.done(started, status.code ?? grpc.status.UNKNOWN);
+    return status;
   };
 
   switch (method.methodKind) {
     case "unary":
       return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const context = handlerContext(service, method, call, shutdownSignal);
+        const started = performance.now();
         void (async () => {
           try {
             validateRequest(method.input, call.request as MessageShape<DescMessage>);
             const response = await impl(call.request, context);
             sendHeaders(call, context);
             callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
+            metrics.done(started, grpc.status.OK);
           } catch (err) {
-            callback(fail(err));
+            callback(fail(err, started));
           }
         })();
       };
     case "server_streaming":
       return (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const context = handlerContext(service, method, call, shutdownSignal);
+        const started = performance.now();
         void (async () => {
           try {
             validateRequest(method.input, call.request as MessageShape<DescMessage>);
             await writeAll(call, method, impl(call.request, context) as AsyncIterable<unknown>, context);
             call.end(metadataFrom(context.responseTrailer));
+            metrics.done(started, grpc.status.OK);
           } catch (err) {
-            if (!call.cancelled) call.emit("error", fail(err));
+            const status = fail(err, started);
+            if (!call.cancelled) call.emit("error", status);
           }
         })();
       };
     case "client_streaming":
       return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const context = handlerContext(service, method, call, shutdownSignal);
+        const started = performance.now();
         void (async () => {
           try {
             const response = await impl(readRequests(call, method, context), context);
             sendHeaders(call, context);
             callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
+            metrics.done(started, grpc.status.OK);
           } catch (err) {
-            callback(fail(err));
+            callback(fail(err, started));
           }
         })();
       };
     case "bidi_streaming":
       return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         const context = handlerContext(service, method, call, shutdownSignal);
+        const started = performance.now();
         void (async () => {
           try {
             await writeAll(call, method, impl(readRequests(call, method, context), context) as AsyncIterable<unknown>, context);
             call.end(metadataFrom(context.responseTrailer));
+            metrics.done(started, grpc.status.OK);
           } catch (err) {
-            if (!call.cancelled) call.emit("error", fail(err));
+            const status = fail(err, started);
+            if (!call.cancelled) call.emit("error", status);
           }
         })();
       };
   }
+}
+
+/**
+ * `rpc.server.call.duration` (seconds, per rpc.service, rpc.method and
+ * rpc.grpc.status_code): rate, errors and latency per method. The grpc-js
+ * instrumentation makes spans but no metrics, so every server records its own.
+ */
+const rpcDuration = serviceMeter("grpc").createHistogram("rpc.server.call.duration", {
+  unit: "s",
+  description: "Duration of gRPC server calls, by method and status code",
+  advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+});
+
+function rpcMetrics(service: DescService, method: DescMethod) {
+  const base = { "rpc.system": "grpc", "rpc.service": service.typeName, "rpc.method": method.name };
+  return {
+    done(started: number, code: number) {
+      rpcDuration.record((performance.now() - started) / 1000, { ...base, "rpc.grpc.status_code": code });
+    },
+  };
 }
 
 const CLIENT_CANCELLED = new ConnectError("client cancelled the call", Code.Canceled);

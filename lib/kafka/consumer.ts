@@ -1,13 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { context } from "@opentelemetry/api";
+import { context, trace } from "@opentelemetry/api";
 import { Kafka, logLevel, type Consumer, type EachMessagePayload, type IHeaders } from "kafkajs";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { EventProducer } from "./producer.ts";
 import { topics, type Topic } from "./topics.ts";
 import { ensureTopics } from "./topics-admin.ts";
+import { ATTR_VIDEO_ID } from "../telemetry/spans.ts";
+import { observeConsumerLag } from "./consumer-lag.ts";
 import { extractTraceContext } from "./trace-headers.ts";
 
 /** Where a record came from, and which attempt this is. */
@@ -88,6 +90,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   });
   const byTopic = new Map(options.handlers.map((handler) => [handler.topic.name, handler]));
   const stopping = new AbortController();
+  let lag: { stop(): Promise<void> } | undefined;
 
   const deadLetter = async (payload: EachMessagePayload, error: unknown, attempts: number) => {
     const { topic, partition, message } = payload;
@@ -115,6 +118,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       headers: message.headers ?? {},
       heartbeat: () => payload.heartbeat(),
     };
+    // Every topic is keyed by video id (topics.ts): searchable on the "process <topic>" span.
+    trace.getActiveSpan()?.setAttributes({ [ATTR_VIDEO_ID]: baseMeta.key, "xtream.consumer.group": options.groupId });
     const log = options.logger.child({ topic: payload.topic, partition: payload.partition, offset: message.offset, key: baseMeta.key });
 
     let event: MessageShape<DescMessage> | undefined;
@@ -171,11 +176,17 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       await consumer.run({
         autoCommit: true,
         partitionsConsumedConcurrently: options.concurrency ?? 1,
-        eachMessage: (payload) => context.with(extractTraceContext(payload.message.headers), () => process(payload)),
+        // The kafkajs instrumentation already made a "process <topic>" span, child of the
+        // producer's span, and made it active: keep it. Without the instrumentation
+        // (OTEL_NODE_DISABLED_INSTRUMENTATIONS=kafkajs) continue the producer's trace directly.
+        eachMessage: (payload) =>
+          trace.getSpan(context.active()) ? process(payload) : context.with(extractTraceContext(payload.message.headers), () => process(payload)),
       });
+      lag ??= observeConsumerLag(kafka, options.groupId, [...byTopic.keys()], options.logger);
     },
     async stop() {
       stopping.abort(new Error("consumer stopping"));
+      await lag?.stop();
       await consumer.disconnect();
     },
   };

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { context } from "@opentelemetry/api";
 import type { Pool } from "pg";
 import type { EventProducer } from "../kafka/producer.ts";
 import { extractTraceContext } from "../kafka/trace-headers.ts";
 import type { Logger } from "../logger.ts";
+import { metricsExported, serviceMeter } from "../telemetry/metrics.ts";
+import { ATTR_VIDEO_ID, inSpan } from "../telemetry/spans.ts";
 import { assertSchemaName, outboxChannel } from "./schema.ts";
 
 export interface OutboxRelayOptions {
@@ -38,6 +39,7 @@ interface OutboxRow {
   key: string;
   payload: Buffer;
   headers: Record<string, string>;
+  created_at: Date;
 }
 
 /**
@@ -75,12 +77,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         return 0;
       }
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id, topic, key, payload, headers FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `SELECT id, topic, key, payload, headers, created_at FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
       for (const row of rows) {
         try {
-          await context.with(extractTraceContext(row.headers), () => options.producer.publishEncoded(row.topic, row.key, row.payload, row.headers));
+          // In the trace of the transaction that stored the event (its context is in the row):
+          // "outbox.relay <topic>" shows how long the event waited, its child "send <topic>" the Kafka hop.
+          const attributes = {
+            [ATTR_VIDEO_ID]: row.key,
+            "messaging.destination.name": row.topic,
+            "outbox.schema": schema,
+            "outbox.row_id": Number(row.id),
+            "outbox.wait_ms": Math.max(0, Date.now() - row.created_at.getTime()),
+          };
+          await inSpan(`outbox.relay ${row.topic}`, attributes, () => options.producer.publishEncoded(row.topic, row.key, row.payload, row.headers), {
+            parent: extractTraceContext(row.headers),
+          });
         } catch (err) {
           failure = err;
           await client.query(`UPDATE ${schema}.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [row.id, describe(err)]);
@@ -158,17 +171,64 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   };
 
+  const backlog = observeBacklog(options.pool, schema, log);
   return {
     start() {
       if (loopDone) return;
+      backlog.start();
       listenDone = listen();
       loopDone = loop();
     },
     async stop() {
       stopping.abort();
+      backlog.stop();
       await Promise.all([loopDone, listenDone]);
     },
     relayOnce,
+  };
+}
+
+/**
+ * The gauges `xtream.outbox.pending` (rows not yet published) and
+ * `xtream.outbox.oldest_pending_age` (seconds the oldest of them has waited),
+ * per schema, refreshed every 10 s while the relay runs (only when metrics
+ * are exported): a growing backlog means Kafka is refusing or the relay is stuck.
+ */
+function observeBacklog(pool: Pool, schema: string, log: Logger): { start(): void; stop(): void } {
+  if (!metricsExported()) return { start: () => undefined, stop: () => undefined };
+  const meter = serviceMeter("outbox");
+  const pending = meter.createObservableGauge("xtream.outbox.pending", { description: "Outbox rows not yet published to Kafka" });
+  const oldest = meter.createObservableGauge("xtream.outbox.oldest_pending_age", { unit: "s", description: "Age of the oldest unpublished outbox row" });
+  let last: { count: number; age: number } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = () =>
+    void pool
+      .query<{ count: number; age: number | null }>(
+        `SELECT count(*)::int AS count, extract(epoch FROM now() - min(created_at))::float8 AS age FROM ${schema}.outbox WHERE published_at IS NULL`,
+      )
+      .then(
+        ({ rows }) => (last = { count: rows[0]?.count ?? 0, age: rows[0]?.age ?? 0 }),
+        (err: unknown) => log.debug({ err }, "could not count the outbox backlog"),
+      );
+  const observePending = (result: { observe(value: number, attributes: Record<string, string>): void }) => {
+    if (last) result.observe(last.count, { schema });
+  };
+  const observeOldest = (result: { observe(value: number, attributes: Record<string, string>): void }) => {
+    if (last) result.observe(last.age, { schema });
+  };
+  return {
+    start() {
+      refresh();
+      timer = setInterval(refresh, 10_000);
+      timer.unref();
+      pending.addCallback(observePending);
+      oldest.addCallback(observeOldest);
+    },
+    stop() {
+      clearInterval(timer);
+      pending.removeCallback(observePending);
+      oldest.removeCallback(observeOldest);
+    },
   };
 }
 

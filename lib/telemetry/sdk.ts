@@ -26,7 +26,7 @@ export function startTelemetry(env: Record<string, string | undefined> = process
     ...(exporting
       ? {
           traceExporter: new OTLPTraceExporter(),
-          metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 15_000 })],
+          metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: exportIntervalMs(env) })],
         }
       : { spanProcessors: [discardingSpanProcessor] }),
     instrumentations: enabledInstrumentations(env),
@@ -47,6 +47,17 @@ const discardingSpanProcessor = {
   forceFlush: async () => undefined,
   shutdown: async () => undefined,
 };
+
+/** Health probes are not worth a trace. */
+function isProbe(url: string | undefined): boolean {
+  return url === "/healthz" || url === "/readyz" || url === "/livez";
+}
+
+/** OTEL_METRIC_EXPORT_INTERVAL (ms, the standard variable), default 15 s; tests set it shorter. */
+function exportIntervalMs(env: Record<string, string | undefined>): number {
+  const value = Number(env["OTEL_METRIC_EXPORT_INTERVAL"]);
+  return Number.isFinite(value) && value >= 500 ? value : 15_000;
+}
 
 /** services/catalog/main.ts → xtream-catalog. */
 function serviceNameFromEntry(entry: string | undefined): string {
@@ -70,8 +81,10 @@ export function enabledInstrumentations(env: Record<string, string | undefined>)
   const disabled = new Set((env["OTEL_NODE_DISABLED_INSTRUMENTATIONS"] ?? "").split(",").map((name) => name.trim()).filter(Boolean));
   const all: [string, () => Instrumentation][] = [
     ["grpc", () => new GrpcInstrumentation()],
-    ["http", () => new HttpInstrumentation()],
-    ["pg", () => new PgInstrumentation()],
+    // Outgoing calls (MinIO, JWKS) only inside a trace: readiness checks poll MinIO every few seconds.
+    ["http", () => new HttpInstrumentation({ requireParentforOutgoingSpans: true, ignoreIncomingRequestHook: (request) => isProbe(request.url) })],
+    // Only inside a trace: the outbox relays' polls would otherwise be a new trace every second.
+    ["pg", () => new PgInstrumentation({ requireParentSpan: true })],
     ["ioredis", () => new IORedisInstrumentation()],
     ["kafkajs", () => new KafkaJsInstrumentation()],
     ["pino", () => new PinoInstrumentation()],

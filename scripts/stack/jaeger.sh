@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Jaeger v2 for local development: OTLP in on 127.0.0.1:$XTREAM_JAEGER_OTLP_PORT (gRPC,
 # default 14317) and +1 (HTTP), traces in memory, query API on http://127.0.0.1:16686
-# (e.g. /api/services, /api/traces?service=xtream-catalog; the Go build has no web UI).
+# (e.g. /api/services, /api/traces?service=xtream-catalog) and Xtream's trace viewer at /
+# (observability/jaeger/ui: the Go build has no UI assets of its own).
 # The local collector (otelcol.sh) exports traces to it. Config: observability/jaeger/config.yaml.
 #   jaeger.sh install|start|stop|status
 #
 # Version: Jaeger v2 is developed in github.com/jaegertracing/jaeger (cmd/jaeger) but
 # its v2.x tags are not valid versions of that Go module, and the module proxy
-# here serves no commit pseudo-versions; its last v1.x tag, v1.76.0, is the
-# same code as Jaeger v2.13.0. `go install` refuses that module (its go.mod has a
+# here serves no commit pseudo-versions; its v1.x tag v1.75.0 (the newest approved here) is the
+# same code as Jaeger v2.12.0. `go install` refuses that module (its go.mod has a
 # replace directive), so it is built inside a small wrapper module that carries
 # the same replace (.tools/jaeger-build).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 NAME=jaeger
-JAEGER_MODULE_VERSION="v1.76.0"
+JAEGER_MODULE_VERSION="v1.75.0"
 JAEGER_BIN="$TOOLS_DIR/bin/jaeger"
 BUILD_DIR="$TOOLS_DIR/jaeger-build"
 CONFIG="$XTREAM_ROOT/observability/jaeger/config.yaml"
@@ -66,9 +67,10 @@ start() {
   for p in "$OTLP_PORT" "$((OTLP_PORT + 1))" "$QUERY_PORT" "$HEALTH_PORT"; do
     port_open "$p" && die "port $p is taken by another process (set XTREAM_JAEGER_*_PORT)"
   done
-  say "starting Jaeger v2: OTLP 127.0.0.1:$OTLP_PORT, query API http://127.0.0.1:$QUERY_PORT/api/services"
+  say "starting Jaeger v2: OTLP 127.0.0.1:$OTLP_PORT, traces UI http://127.0.0.1:$QUERY_PORT/ (API /api/services)"
   JAEGER_OTLP_GRPC_PORT="$OTLP_PORT" JAEGER_OTLP_HTTP_PORT="$((OTLP_PORT + 1))" \
     JAEGER_QUERY_PORT="$QUERY_PORT" JAEGER_QUERY_GRPC_PORT="$((QUERY_PORT - 1))" JAEGER_HEALTH_PORT="$HEALTH_PORT" \
+    JAEGER_METRICS_PORT="${XTREAM_JAEGER_METRICS_PORT:-$((HEALTH_PORT + 1136))}" JAEGER_UI_ASSETS="$XTREAM_ROOT/observability/jaeger/ui" \
     spawn "$NAME" "$JAEGER_BIN" --config "file:$CONFIG"
   wait_for "$NAME" 60 health
 }
@@ -79,7 +81,7 @@ stop() {
 }
 
 status() {
-  if health; then echo "jaeger     healthy   OTLP 127.0.0.1:$OTLP_PORT, query http://127.0.0.1:$QUERY_PORT/api/services"; return 0; fi
+  if health; then echo "jaeger     healthy   OTLP 127.0.0.1:$OTLP_PORT, traces http://127.0.0.1:$QUERY_PORT/"; return 0; fi
   if is_running "$NAME"; then echo "jaeger     UNHEALTHY running but not answering on $HEALTH_PORT/$QUERY_PORT"; else echo "jaeger     stopped"; fi
   return 1
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A local OpenTelemetry Collector on 127.0.0.1:4317 (OTLP gRPC) and :4318 (OTLP HTTP),
+# A local OpenTelemetry Collector on 127.0.0.1:4317 (OTLP gRPC) and :4318 (OTLP HTTP)
+# (XTREAM_OTELCOL_GRPC_PORT / XTREAM_OTELCOL_HTTP_PORT),
 # built from observability/collector/builder.yaml with the collector builder and
 # run with observability/collector/config.yaml (traces → Jaeger's OTLP on
 # 127.0.0.1:$XTREAM_JAEGER_OTLP_PORT, see jaeger.sh; metrics and logs → its log).
@@ -15,6 +16,9 @@ CONFIG="$XTREAM_ROOT/observability/collector/config.yaml"
 OTELCOL_BIN="$TOOLS_DIR/bin/otelcol-xtream"
 BUILD_DIR="$TOOLS_DIR/otelcol-build"
 METRICS_PORT="${XTREAM_OTELCOL_METRICS_PORT:-8888}"
+GRPC_PORT="${XTREAM_OTELCOL_GRPC_PORT:-4317}"
+HTTP_PORT="${XTREAM_OTELCOL_HTTP_PORT:-4318}"
+VM_OVERLAY="$XTREAM_ROOT/observability/collector/metrics-victoriametrics.yaml"
 JAEGER_OTLP_PORT="${XTREAM_JAEGER_OTLP_PORT:-14317}"
 
 # The build is keyed on the manifest's content: edit builder.yaml and it rebuilds.
@@ -53,7 +57,8 @@ install() {
 # The environment config.yaml reads, for the local run.
 local_env() {
   export OTELCOL_BIND_ADDRESS=127.0.0.1
-  export OTELCOL_METRICS_PORT="$METRICS_PORT"
+  export OTELCOL_METRICS_PORT="$METRICS_PORT" OTELCOL_GRPC_PORT="$GRPC_PORT" OTELCOL_HTTP_PORT="$HTTP_PORT"
+  export VM_PORT="${XTREAM_VM_PORT:-8428}"
   export TRACES_OTLP_ENDPOINT="${TRACES_OTLP_ENDPOINT:-127.0.0.1:$JAEGER_OTLP_PORT}"
 }
 
@@ -70,23 +75,29 @@ validate() {
 
 health() {
   # The collector's own metrics endpoint answers once the service is running.
-  curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null && port_open 4317 && port_open 4318
+  curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null && port_open "$GRPC_PORT" && port_open "$HTTP_PORT"
 }
 
 start() {
   install
   if is_running "$NAME"; then return 0; fi
   local p
-  for p in 4317 4318 "$METRICS_PORT"; do
+  for p in "$GRPC_PORT" "$HTTP_PORT" "$METRICS_PORT"; do
     port_open "$p" && die "port $p is taken by another process (is another collector running?)"
   done
   local_env
-  say "starting the OpenTelemetry Collector on 127.0.0.1:4317 (gRPC) / :4318 (HTTP); traces → $TRACES_OTLP_ENDPOINT"
-  spawn "$NAME" "$OTELCOL_BIN" --config "file:$CONFIG"
+  local configs=(--config "file:$CONFIG") metrics_to="its log (debug)"
+  # Metrics to VictoriaMetrics when it runs (./dev.sh up --observability starts it first).
+  if is_running victoriametrics; then
+    configs+=(--config "file:$VM_OVERLAY")
+    metrics_to="VictoriaMetrics 127.0.0.1:$VM_PORT"
+  fi
+  say "starting the OpenTelemetry Collector on 127.0.0.1:$GRPC_PORT (gRPC) / :$HTTP_PORT (HTTP); traces → $TRACES_OTLP_ENDPOINT, metrics → $metrics_to"
+  spawn "$NAME" "$OTELCOL_BIN" "${configs[@]}"
   wait_for "$NAME" 30 health
   is_running jaeger || port_open "$JAEGER_OTLP_PORT" ||
     echo "    note: nothing listens on $TRACES_OTLP_ENDPOINT yet; start Jaeger (bash scripts/stack/jaeger.sh start) to keep traces"
-  echo "    run services with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317"
+  echo "    run services with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$GRPC_PORT"
 }
 
 stop() {
@@ -95,8 +106,8 @@ stop() {
 }
 
 status() {
-  if health; then echo "otelcol    healthy   OTLP 127.0.0.1:4317 (gRPC) 127.0.0.1:4318 (HTTP), metrics http://127.0.0.1:$METRICS_PORT/metrics"; return 0; fi
-  if is_running "$NAME"; then echo "otelcol    UNHEALTHY running but not answering on 4317/4318/$METRICS_PORT"; else echo "otelcol    stopped"; fi
+  if health; then echo "otelcol    healthy   OTLP 127.0.0.1:$GRPC_PORT (gRPC) 127.0.0.1:$HTTP_PORT (HTTP), metrics http://127.0.0.1:$METRICS_PORT/metrics"; return 0; fi
+  if is_running "$NAME"; then echo "otelcol    UNHEALTHY running but not answering on $GRPC_PORT/$HTTP_PORT/$METRICS_PORT"; else echo "otelcol    stopped"; fi
   return 1
 }
 

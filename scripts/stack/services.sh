@@ -65,6 +65,8 @@ start() {
     (cd "$XTREAM_ROOT" && export_service_env "$name" && spawn "svc-$name" node --enable-source-maps --import ./lib/telemetry/register.ts "$main")
   done < <(list)
   ((any)) || { echo "    (no services yet: no services/*/main.ts or gateway/main.ts)"; return 0; }
+  # Where the services started now export to (dev.sh up --observability compares it).
+  echo "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" >"$STACK_DIR/services-otlp"
   # Give them a moment to listen; report the ones that died straight away.
   local failed=0
   while read -r name main; do

@@ -41,6 +41,8 @@ export const playbackConfigSchema = z.object({
   PLAYBACK_PREFETCH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
   /** How long an anonymous catalog answer about a video's visibility is trusted. */
   PLAYBACK_VISIBILITY_TTL_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Share of edge requests traced with one span each (0 = none, 1 = all); see handlers/edge-tracing.ts. */
+  PLAYBACK_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
   /** Consume video.deleted / video.visibility to purge caches (off only for isolated benches). */
   PLAYBACK_PURGE_EVENTS: z
     .enum(["true", "false"])

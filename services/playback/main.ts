@@ -41,6 +41,7 @@ runService({
         prefetchConcurrency: config.PLAYBACK_PREFETCH_CONCURRENCY,
         visibilityTtlMs: config.PLAYBACK_VISIBILITY_TTL_MS,
       },
+      traceSampleRatio: config.PLAYBACK_TRACE_SAMPLE_RATIO,
     });
     registerEdgeMetrics(stats, () => server.cache.memoryBytes);
 

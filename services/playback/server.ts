@@ -9,6 +9,7 @@ import type { MediaOrigin, SharedCache } from "./domain/ports.ts";
 import { createTieredCache, type TieredCache } from "./domain/tiered-cache.ts";
 import { createVideoAccess, type VideoAccess } from "./domain/video-access.ts";
 import { createEdgeHandler, type EdgeHandler } from "./handlers/edge-http.ts";
+import { sampleEdgeRequests } from "./handlers/edge-tracing.ts";
 import { createPlaybackInfoService } from "./handlers/playback-info.ts";
 
 /** Cache tuning (see config.ts for what each means). */
@@ -32,6 +33,8 @@ export interface PlaybackServerDeps {
   publicUrl: string;
   cache: EdgeCacheSettings;
   stats?: EdgeStats;
+  /** Share of edge requests traced (edge-tracing.ts); 0 turns it off. */
+  traceSampleRatio?: number;
 }
 
 /** The playback service, built but not listening: gRPC server, HTTP edge, and their parts. */
@@ -93,7 +96,7 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
     describe: () => ({ memoryBytes: cache.memoryBytes, redisReady: deps.shared.ready?.() ?? null }),
   });
   edgeRef.current = edge;
-  const http = createServer({ keepAliveTimeout: 65_000 }, edge.handle);
+  const http = createServer({ keepAliveTimeout: 65_000 }, sampleEdgeRequests(edge.handle, deps.traceSampleRatio ?? 0));
   const grpc = createGrpcServer({
     services: [registerService(PlaybackService, createPlaybackInfoService({ catalog: deps.catalog, tokens: deps.tokens, publicUrl: deps.publicUrl }))],
     logger: deps.logger,

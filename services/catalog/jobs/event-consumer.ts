@@ -2,6 +2,7 @@ import { durationMs } from "@bufbuild/protobuf/wkt";
 import type { Pool } from "../../../lib/db/index.ts";
 import { createEventConsumer, eventHandler, topics, type EventConsumer, type EventProducer } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
+import { ATTR_VIDEO_ID, inSpan } from "../../../lib/telemetry/spans.ts";
 import { createVideoStore, type VideoStore } from "../adapters/video-store.ts";
 import { isUuid } from "../domain/page-token.ts";
 
@@ -28,6 +29,13 @@ export interface CatalogEventConsumerOptions {
 export function createCatalogEventConsumer(options: CatalogEventConsumerOptions): EventConsumer {
   const videos: VideoStore = createVideoStore({ pool: options.pool });
   const { logger } = options;
+  /** A status update as its own span (catalog.status processing|progress|ready|failed), for the upload's trace. */
+  const status = (step: string, videoId: string, update: () => Promise<boolean>) =>
+    inSpan(`catalog.status ${step}`, { [ATTR_VIDEO_ID]: videoId }, async (span) => {
+      const changed = await update();
+      span.setAttribute("catalog.changed", changed);
+      return changed;
+    });
   const applied = (topic: string, videoId: string, changed: boolean) => {
     logger.debug({ topic, videoId, changed }, "event applied");
     options.onApplied?.(topic, videoId, changed);
@@ -49,14 +57,14 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
         topic: topics.videoUploaded,
         async handle(event) {
           if (!known(topics.videoUploaded.name, event.videoId)) return;
-          applied(topics.videoUploaded.name, event.videoId, await videos.markProcessing(event.videoId));
+          applied(topics.videoUploaded.name, event.videoId, await status("processing", event.videoId, () => videos.markProcessing(event.videoId)));
         },
       }),
       eventHandler({
         topic: topics.videoProgress,
         async handle(event) {
           if (!known(topics.videoProgress.name, event.videoId)) return;
-          const changed = await videos.applyProgress(event.videoId, event.percent, event.playableRenditions.length > 0);
+          const changed = await status("progress", event.videoId, () => videos.applyProgress(event.videoId, event.percent, event.playableRenditions.length > 0));
           applied(topics.videoProgress.name, event.videoId, changed);
         },
       }),
@@ -64,18 +72,20 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
         topic: topics.videoTranscoded,
         async handle(event) {
           if (!known(topics.videoTranscoded.name, event.videoId)) return;
-          const changed = await videos.markReady(event.videoId, {
-            durationMs: event.duration ? durationMs(event.duration) : 0,
-            renditions: event.renditions.map((rendition) => ({
-              name: rendition.name,
-              width: rendition.width,
-              height: rendition.height,
-              bandwidth: Number(rendition.bandwidth),
-              codecs: rendition.codecs,
-              playlistPath: rendition.playlistPath,
-            })),
-            posterPath: relativeToVideo(event.videoId, event.posterKey),
-          });
+          const changed = await status("ready", event.videoId, () =>
+            videos.markReady(event.videoId, {
+              durationMs: event.duration ? durationMs(event.duration) : 0,
+              renditions: event.renditions.map((rendition) => ({
+                name: rendition.name,
+                width: rendition.width,
+                height: rendition.height,
+                bandwidth: Number(rendition.bandwidth),
+                codecs: rendition.codecs,
+                playlistPath: rendition.playlistPath,
+              })),
+              posterPath: relativeToVideo(event.videoId, event.posterKey),
+            }),
+          );
           applied(topics.videoTranscoded.name, event.videoId, changed);
         },
       }),
@@ -84,7 +94,7 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
         async handle(event) {
           if (!known(topics.videoFailed.name, event.videoId)) return;
           const reason = event.reason.trim() || "the video could not be processed";
-          applied(topics.videoFailed.name, event.videoId, await videos.markFailed(event.videoId, reason.slice(0, 1000)));
+          applied(topics.videoFailed.name, event.videoId, await status("failed", event.videoId, () => videos.markFailed(event.videoId, reason.slice(0, 1000))));
         },
       }),
     ],

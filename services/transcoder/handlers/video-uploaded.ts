@@ -4,9 +4,10 @@
  * attempt failed, `video.failed` with a reason a person can read.
  */
 import { randomUUID } from "node:crypto";
-import { durationFromMs, timestampNow } from "@bufbuild/protobuf/wkt";
-import { eventHandler, PermanentError, type EventHandler, type EventProducer, type Topic } from "../../../lib/kafka/index.ts";
+import { durationFromMs, timestampDate, timestampNow } from "@bufbuild/protobuf/wkt";
+import { eventHandler, PermanentError, type EventHandler, type EventMeta, type EventProducer, type Topic } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
+import { ATTR_VIDEO_ID, inSpan } from "../../../lib/telemetry/spans.ts";
 import type {
   VideoUploaded,
   VideoFailedSchema,
@@ -53,48 +54,41 @@ export const TRANSIENT_FAILURE_REASON = "the video could not be processed; pleas
 export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions): EventHandler {
   const { producer, topics } = options;
   const metrics = createTranscoderMetrics();
-  return eventHandler({
-    topic: topics.videoUploaded,
-    attempts: options.attempts,
-    timeoutMs: options.timeoutMs,
-    backoffMs: options.backoffMs,
-    async handle(event, meta) {
-      if (options.accept && !options.accept(event)) return;
-      if (!VIDEO_ID.test(event.videoId)) throw new PermanentError("the event has no valid video id");
-      if (!event.sourceBucket || !event.sourceKey) throw new PermanentError("the event names no source file");
-      const log = options.logger.child({ videoId: event.videoId, attempt: meta.attempt });
-      options.onJob?.(event.videoId, "start");
-      const started = performance.now();
-      let playableSeen = false;
-      // Progress events are best effort and sent in order; the job never waits for Kafka.
-      let progressChain = Promise.resolve();
-      const sendProgress = (percent: number, playable: readonly string[]) => {
-        if (!playableSeen && playable.length > 0) {
-          playableSeen = true;
-          metrics.firstPlayable((performance.now() - started) / 1000);
-        }
-        progressChain = progressChain.then(() =>
-          producer
-            .publish(topics.videoProgress, event.videoId, {
-              videoId: event.videoId,
-              percent,
-              playableRenditions: [...playable],
-              eventId: randomUUID(),
-              eventTime: timestampNow(),
-            })
-            .catch((err: unknown) => log.warn({ err }, "could not publish progress")),
-        );
-      };
-      try {
-        const result = await runTranscodeJob(
-          options.job,
-          { videoId: event.videoId, sourceBucket: event.sourceBucket, sourceKey: event.sourceKey },
-          sendProgress,
-          meta.signal,
-        );
-        sendProgress(100, result.renditions.map((rendition) => rendition.name));
-        await progressChain;
-        await producer.publish(topics.videoTranscoded, event.videoId, {
+  /** One attempt: the job, its progress events and video.transcoded. */
+  const transcode = async (event: VideoUploaded, meta: EventMeta, log: Logger) => {
+    options.onJob?.(event.videoId, "start");
+    const started = performance.now();
+    let playableSeen = false;
+    // Progress events are best effort and sent in order; the job never waits for Kafka.
+    let progressChain = Promise.resolve();
+    const sendProgress = (percent: number, playable: readonly string[]) => {
+      if (!playableSeen && playable.length > 0) {
+        playableSeen = true;
+        metrics.firstPlayable((performance.now() - started) / 1000);
+      }
+      progressChain = progressChain.then(() =>
+        producer
+          .publish(topics.videoProgress, event.videoId, {
+            videoId: event.videoId,
+            percent,
+            playableRenditions: [...playable],
+            eventId: randomUUID(),
+            eventTime: timestampNow(),
+          })
+          .catch((err: unknown) => log.warn({ err }, "could not publish progress")),
+      );
+    };
+    try {
+      const result = await runTranscodeJob(
+        options.job,
+        { videoId: event.videoId, sourceBucket: event.sourceBucket, sourceKey: event.sourceKey },
+        sendProgress,
+        meta.signal,
+      );
+      sendProgress(100, result.renditions.map((rendition) => rendition.name));
+      await progressChain;
+      await inSpan("transcode.publish", { [ATTR_VIDEO_ID]: event.videoId, "messaging.destination.name": topics.videoTranscoded.name }, () =>
+        producer.publish(topics.videoTranscoded, event.videoId, {
           videoId: event.videoId,
           duration: durationFromMs(Math.round(result.durationSeconds * 1000)),
           renditions: result.renditions.map((rendition) => ({ ...rendition, bandwidth: BigInt(rendition.bandwidth) })),
@@ -105,17 +99,34 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
           storyboardVttKey: result.storyboardVttKey,
           eventId: randomUUID(),
           eventTime: timestampNow(),
-        });
-        options.onJob?.(event.videoId, "done");
-        metrics.jobEnded("transcoded", (performance.now() - started) / 1000);
-        log.info({ duration: result.durationSeconds, renditions: result.renditions.length, phasesMs: result.phasesMs }, "transcoded");
-      } catch (err) {
-        await progressChain;
-        options.onJob?.(event.videoId, "error");
-        metrics.jobEnded(err instanceof UnplayableSourceError ? "unplayable" : "error", (performance.now() - started) / 1000);
-        if (err instanceof UnplayableSourceError) throw new PermanentError(err.message, { cause: err });
-        throw err;
-      }
+        }),
+      );
+      options.onJob?.(event.videoId, "done");
+      metrics.jobEnded("transcoded", (performance.now() - started) / 1000);
+      log.info({ duration: result.durationSeconds, renditions: result.renditions.length, phasesMs: result.phasesMs }, "transcoded");
+    } catch (err) {
+      await progressChain;
+      options.onJob?.(event.videoId, "error");
+      metrics.jobEnded(err instanceof UnplayableSourceError ? "unplayable" : "error", (performance.now() - started) / 1000);
+      if (err instanceof UnplayableSourceError) throw new PermanentError(err.message, { cause: err });
+      throw err;
+    }
+  };
+
+  return eventHandler({
+    topic: topics.videoUploaded,
+    attempts: options.attempts,
+    timeoutMs: options.timeoutMs,
+    backoffMs: options.backoffMs,
+    async handle(event, meta) {
+      if (options.accept && !options.accept(event)) return;
+      if (!VIDEO_ID.test(event.videoId)) throw new PermanentError("the event has no valid video id");
+      if (!event.sourceBucket || !event.sourceKey) throw new PermanentError("the event names no source file");
+      const log = options.logger.child({ videoId: event.videoId, attempt: meta.attempt });
+      // From FinishUpload to this attempt's start: the outbox relay, Kafka and the wait for a free worker.
+      if (meta.attempt === 1 && event.uploadTime) metrics.queued(Math.max(0, Date.now() - timestampDate(event.uploadTime).getTime()) / 1000);
+      const attributes = { [ATTR_VIDEO_ID]: event.videoId, "transcode.attempt": meta.attempt, "transcode.source_bytes": Number(event.sizeBytes) };
+      await inSpan("transcode", attributes, () => transcode(event, meta, log));
     },
     async onFinalFailure(event, error, meta) {
       if (!event || !VIDEO_ID.test(event.videoId)) return;

@@ -29,6 +29,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../../lib/logger.ts";
+import { ATTR_VIDEO_ID, phaseSpans } from "../../../lib/telemetry/spans.ts";
 import { encodeLadder, listThumbnails, probeFile, type EncodeSettings, type FfmpegPaths, type ImageOutputs } from "../adapters/ffmpeg.ts";
 import type { MediaStore } from "../adapters/media-store.ts";
 import {
@@ -102,141 +103,155 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
   const { store, logger } = deps;
   const prefix = videoPrefix(input.videoId);
   const phasesMs = { fetch: 0, probe: 0, encode: 0, images: 0, finish: 0 };
+  // Each phase is also a span: transcode.fetch, .probe, .encode, .images, .finish (in Jaeger under "transcode").
+  const spans = phaseSpans("transcode", { [ATTR_VIDEO_ID]: input.videoId });
   let phaseStart = performance.now();
-  const endPhase = (phase: keyof typeof phasesMs) => {
+  const endPhase = (phase: keyof typeof phasesMs, next?: keyof typeof phasesMs, attributes?: Record<string, string | number>) => {
     const at = performance.now();
     phasesMs[phase] = Math.round(at - phaseStart);
     phaseStart = at;
+    if (next) spans.next(next, attributes);
+    else spans.end();
   };
-  const size = await store.sourceSize(input.sourceBucket, input.sourceKey);
-  if (size === undefined) throw new UnplayableSourceError("the uploaded file is missing");
-  if (size === 0) throw new UnplayableSourceError("the file is empty");
-
-  await mkdir(deps.workRoot, { recursive: true });
-  const dir = await mkdtemp(join(deps.workRoot, `job-${input.videoId}-`));
+  spans.next("fetch");
   try {
-    const sourceFile = join(dir, "source");
-    await store.downloadSource(input.sourceBucket, input.sourceKey, sourceFile);
-    signal.throwIfAborted();
-    endPhase("fetch");
-    const probe = await probeFile(deps.ffmpeg, sourceFile, signal);
-    if (!probe) throw new UnplayableSourceError("the file is not a video that can be read (unknown or damaged format)");
-    const source = interpretProbe(probe, size);
-    const rungs = planLadder(source);
-    endPhase("probe");
-    logger.info({ videoId: input.videoId, source, rungs: rungs.map((rung) => rung.name) }, "transcoding");
+    return await runPhases();
+  } catch (err) {
+    spans.end(err);
+    throw err;
+  }
 
-    const outDir = join(dir, "out");
-    for (const rung of rungs) await mkdir(join(outDir, rung.name), { recursive: true });
-    const imageRung = rungs.find((rung) => Math.min(rung.width, rung.height) <= 720) ?? rungs[rungs.length - 1];
-    if (!imageRung) throw new Error("empty ladder");
+  async function runPhases(): Promise<TranscodeResult> {
+    const size = await store.sourceSize(input.sourceBucket, input.sourceKey);
+    if (size === undefined) throw new UnplayableSourceError("the uploaded file is missing");
+    if (size === 0) throw new UnplayableSourceError("the file is empty");
 
-    const images = planImages(join(dir, "images"), imageRung, source.duration, deps.settings.segmentSeconds);
-    await mkdir(images.outputDir, { recursive: true });
+    await mkdir(deps.workRoot, { recursive: true });
+    const dir = await mkdtemp(join(deps.workRoot, `job-${input.videoId}-`));
+    try {
+      const sourceFile = join(dir, "source");
+      await store.downloadSource(input.sourceBucket, input.sourceKey, sourceFile);
+      signal.throwIfAborted();
+      endPhase("fetch", "probe");
+      const probe = await probeFile(deps.ffmpeg, sourceFile, signal);
+      if (!probe) throw new UnplayableSourceError("the file is not a video that can be read (unknown or damaged format)");
+      const source = interpretProbe(probe, size);
+      const rungs = planLadder(source);
+      endPhase("probe", "encode", { "transcode.rungs": rungs.map((rung) => rung.name).join(","), "transcode.source_seconds": source.duration });
+      logger.info({ videoId: input.videoId, source, rungs: rungs.map((rung) => rung.name) }, "transcoding");
 
-    const publishers = await Promise.all(rungs.map((rung) => createRungPublisher(deps, prefix, outDir, rung)));
-    const variants = (measured: boolean): Variant[] =>
-      publishers
-        .filter((publisher) => publisher.playable())
-        .map((publisher) => {
-          const bandwidth = measured ? measureBandwidth(publisher.stored) : undefined;
-          return {
-            uri: `${publisher.rung.name}/index.m3u8`,
-            bandwidth: bandwidth?.peak ?? nominalBandwidth(publisher.rung, source.hasAudio),
-            ...(bandwidth ? { averageBandwidth: bandwidth.average } : {}),
-            width: publisher.rung.width,
-            height: publisher.rung.height,
-            codecs: codecsFor(publisher.rung, source.hasAudio),
-            frameRate: source.fps,
-          };
-        });
+      const outDir = join(dir, "out");
+      for (const rung of rungs) await mkdir(join(outDir, rung.name), { recursive: true });
+      const imageRung = rungs.find((rung) => Math.min(rung.width, rung.height) <= 720) ?? rungs[rungs.length - 1];
+      if (!imageRung) throw new Error("empty ladder");
 
-    // Every run starts with a 0% report (so a redone job is visible as a second run).
-    onProgress(0, []);
-    let encoded = 0;
-    let lastPercent = 0;
-    let lastPlayable = "";
-    const report = () => {
-      const percent = Math.min(99, Math.floor((encoded / source.duration) * 100));
-      const playable = publishers.filter((publisher) => publisher.playable()).map((publisher) => publisher.rung.name);
-      const key = playable.join(",");
-      if (percent >= lastPercent + 5 || key !== lastPlayable) {
-        lastPercent = percent;
-        lastPlayable = key;
-        onProgress(percent, playable);
+      const images = planImages(join(dir, "images"), imageRung, source.duration, deps.settings.segmentSeconds);
+      await mkdir(images.outputDir, { recursive: true });
+
+      const publishers = await Promise.all(rungs.map((rung) => createRungPublisher(deps, prefix, outDir, rung)));
+      const variants = (measured: boolean): Variant[] =>
+        publishers
+          .filter((publisher) => publisher.playable())
+          .map((publisher) => {
+            const bandwidth = measured ? measureBandwidth(publisher.stored) : undefined;
+            return {
+              uri: `${publisher.rung.name}/index.m3u8`,
+              bandwidth: bandwidth?.peak ?? nominalBandwidth(publisher.rung, source.hasAudio),
+              ...(bandwidth ? { averageBandwidth: bandwidth.average } : {}),
+              width: publisher.rung.width,
+              height: publisher.rung.height,
+              codecs: codecsFor(publisher.rung, source.hasAudio),
+              frameRate: source.fps,
+            };
+          });
+
+      // Every run starts with a 0% report (so a redone job is visible as a second run).
+      onProgress(0, []);
+      let encoded = 0;
+      let lastPercent = 0;
+      let lastPlayable = "";
+      const report = () => {
+        const percent = Math.min(99, Math.floor((encoded / source.duration) * 100));
+        const playable = publishers.filter((publisher) => publisher.playable()).map((publisher) => publisher.rung.name);
+        const key = playable.join(",");
+        if (percent >= lastPercent + 5 || key !== lastPlayable) {
+          lastPercent = percent;
+          lastPlayable = key;
+          onProgress(percent, playable);
+        }
+      };
+
+      let masterCount = 0;
+      const syncAll = async (final: boolean) => {
+        await Promise.all(publishers.map((publisher) => publisher.sync(final)));
+        const playable = publishers.filter((publisher) => publisher.playable()).length;
+        if (playable > masterCount) {
+          masterCount = playable;
+          await store.putText(`${prefix}master.m3u8`, renderMasterPlaylist(variants(false)));
+        }
+        report();
+      };
+
+      // The watcher failing (MinIO unreachable) stops ffmpeg too; ffmpeg failing stops the watcher.
+      const local = new AbortController();
+      const jobSignal = AbortSignal.any([signal, local.signal]);
+      let finished = false;
+      const encoding = encodeLadder(
+        deps.ffmpeg,
+        { input: sourceFile, outputDir: outDir, rungs, hasAudio: source.hasAudio, fps: source.fps, settings: deps.settings, playlistType: "event", progress: true, images },
+        (seconds) => {
+          encoded = seconds;
+        },
+        jobSignal,
+      ).finally(() => {
+        finished = true;
+      });
+      const watching = (async () => {
+        while (!finished) {
+          await syncAll(false);
+          await sleep(200);
+        }
+      })().catch((err: unknown) => {
+        local.abort(err);
+        throw err;
+      });
+      const outcomes = await Promise.allSettled([watching, encoding]);
+      for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+      signal.throwIfAborted();
+      await syncAll(false);
+
+      const first = publishers[0];
+      const encodedSeconds = first ? first.stored.reduce((sum, segment) => sum + segment.duration, 0) : 0;
+      if (encodedSeconds < Math.min(source.duration * 0.9, source.duration - 1)) {
+        throw new UnplayableSourceError(
+          `the file is truncated or damaged: only ${encodedSeconds.toFixed(1)} s of its ${source.duration.toFixed(1)} s could be decoded`,
+        );
       }
-    };
 
-    let masterCount = 0;
-    const syncAll = async (final: boolean) => {
-      await Promise.all(publishers.map((publisher) => publisher.sync(final)));
-      const playable = publishers.filter((publisher) => publisher.playable()).length;
-      if (playable > masterCount) {
-        masterCount = playable;
-        await store.putText(`${prefix}master.m3u8`, renderMasterPlaylist(variants(false)));
-      }
-      report();
-    };
+      endPhase("encode", "images");
+      const stills = await storeImages(deps, prefix, images, encodedSeconds);
+      endPhase("images", "finish");
+      for (const publisher of publishers) await publisher.sync(true);
+      await store.putText(`${prefix}master.m3u8`, renderMasterPlaylist(variants(true)));
+      endPhase("finish");
 
-    // The watcher failing (MinIO unreachable) stops ffmpeg too; ffmpeg failing stops the watcher.
-    const local = new AbortController();
-    const jobSignal = AbortSignal.any([signal, local.signal]);
-    let finished = false;
-    const encoding = encodeLadder(
-      deps.ffmpeg,
-      { input: sourceFile, outputDir: outDir, rungs, hasAudio: source.hasAudio, fps: source.fps, settings: deps.settings, playlistType: "event", progress: true, images },
-      (seconds) => {
-        encoded = seconds;
-      },
-      jobSignal,
-    ).finally(() => {
-      finished = true;
-    });
-    const watching = (async () => {
-      while (!finished) {
-        await syncAll(false);
-        await sleep(200);
-      }
-    })().catch((err: unknown) => {
-      local.abort(err);
-      throw err;
-    });
-    const outcomes = await Promise.allSettled([watching, encoding]);
-    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
-    signal.throwIfAborted();
-    await syncAll(false);
-
-    const first = publishers[0];
-    const encodedSeconds = first ? first.stored.reduce((sum, segment) => sum + segment.duration, 0) : 0;
-    if (encodedSeconds < Math.min(source.duration * 0.9, source.duration - 1)) {
-      throw new UnplayableSourceError(
-        `the file is truncated or damaged: only ${encodedSeconds.toFixed(1)} s of its ${source.duration.toFixed(1)} s could be decoded`,
-      );
+      return {
+        durationSeconds: encodedSeconds,
+        renditions: publishers.map((publisher) => ({
+          name: publisher.rung.name,
+          width: publisher.rung.width,
+          height: publisher.rung.height,
+          bandwidth: measureBandwidth(publisher.stored).peak,
+          codecs: codecsFor(publisher.rung, source.hasAudio),
+          playlistPath: `${publisher.rung.name}/index.m3u8`,
+        })),
+        masterKey: `${prefix}master.m3u8`,
+        ...stills,
+        phasesMs,
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-
-    endPhase("encode");
-    const stills = await storeImages(deps, prefix, images, encodedSeconds);
-    endPhase("images");
-    for (const publisher of publishers) await publisher.sync(true);
-    await store.putText(`${prefix}master.m3u8`, renderMasterPlaylist(variants(true)));
-    endPhase("finish");
-
-    return {
-      durationSeconds: encodedSeconds,
-      renditions: publishers.map((publisher) => ({
-        name: publisher.rung.name,
-        width: publisher.rung.width,
-        height: publisher.rung.height,
-        bandwidth: measureBandwidth(publisher.stored).peak,
-        codecs: codecsFor(publisher.rung, source.hasAudio),
-        playlistPath: `${publisher.rung.name}/index.m3u8`,
-      })),
-      masterKey: `${prefix}master.m3u8`,
-      ...stills,
-      phasesMs,
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -26,6 +26,7 @@ interface SessionRow {
   created_at: Date;
   expire_at: Date;
   completed_at: Date | null;
+  trace_context: Record<string, string> | null;
 }
 
 interface PartRow {
@@ -91,8 +92,8 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
     async insert(session) {
       await pool.query(
         `INSERT INTO ${S}.upload_sessions (id, kind, video_id, owner_id, channel_id, content_type, filename, size_bytes, chunk_size_bytes,
-           committed_offset, state, end_reason, source_bucket, source_key, multipart_id, created_at, expire_at, completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+           committed_offset, state, end_reason, source_bucket, source_key, multipart_id, created_at, expire_at, completed_at, trace_context)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
         [
           session.id,
           session.kind,
@@ -112,6 +113,7 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
           session.createdAt,
           session.expireAt,
           session.completedAt ?? null,
+          session.traceContext,
         ],
       );
     },
@@ -160,5 +162,6 @@ function toSession(row: SessionRow): UploadSession {
     createdAt: row.created_at,
     expireAt: row.expire_at,
     completedAt: row.completed_at ?? undefined,
+    traceContext: row.trace_context ?? {},
   };
 }

@@ -22,6 +22,7 @@ const session = (overrides: Partial<UploadSession> = {}): UploadSession => ({
   createdAt: new Date(0),
   expireAt: new Date(1e13),
   completedAt: undefined,
+  traceContext: {},
   ...overrides,
 });
 

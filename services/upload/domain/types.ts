@@ -38,6 +38,8 @@ export interface UploadSession {
   createdAt: Date;
   expireAt: Date;
   completedAt: Date | undefined;
+  /** W3C trace headers of the call that opened the session; later calls join that trace. */
+  traceContext: Record<string, string>;
 }
 
 /** One stored multipart part. Part n holds bytes [(n-1)·chunk, n·chunk). */

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Caller } from "../../../lib/auth/index.ts";
 import { AppError, failedPrecondition, notFound, permissionDenied } from "../../../lib/errors.ts";
+import { annotateActiveSpan, ATTR_VIDEO_ID, inStoredTrace, traceCarrier } from "../../../lib/telemetry/spans.ts";
 import { assertActive, checkMetadata, chunkSizeFor, planChunk } from "./chunk-rules.ts";
 import type { SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
 import { streamParts } from "./stream-parts.ts";
@@ -41,6 +42,7 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
   const open = async (caller: Caller, authorization: string, metadata: UploadMetadata, kind: UploadSession["kind"], chunkSizeBytes: number) => {
     checkMetadata(metadata, limits);
     const { videoId } = await videos.createVideo(authorization, { channelId: metadata.channelId, title: metadata.title, description: metadata.description });
+    annotateActiveSpan({ [ATTR_VIDEO_ID]: videoId });
     const sourceKey = `sources/${videoId}`;
     const multipartId = await store.initiate(sourceKey, metadata.contentType);
     const created = now();
@@ -63,6 +65,8 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       createdAt: created,
       expireAt: new Date(created.getTime() + limits.sessionTtlMs),
       completedAt: undefined,
+      // The StartUpload (or Upload) call's span: the root of this upload's trace inside the platform.
+      traceContext: traceCarrier(),
     };
     try {
       await sessions.insert(session);
@@ -82,26 +86,30 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
   const finish = async (caller: Caller, uploadId: string): Promise<FinishedUpload> =>
     sessions.withLocked(uploadId, async (found, tx) => {
       const session = owned(caller, found);
+      annotateActiveSpan({ [ATTR_VIDEO_ID]: session.videoId });
       if (session.state === "completed") return { videoId: session.videoId, sizeBytes: session.sizeBytes };
       assertActive(session, now());
       if (session.committedOffset !== session.sizeBytes) {
         throw failedPrecondition(`the upload is incomplete: ${session.committedOffset} of ${session.sizeBytes} bytes received; continue at offset ${session.committedOffset}`);
       }
-      await store.complete(session.sourceKey, session.multipartId, await tx.parts(), session.sizeBytes);
-      const event: VideoUploadedEvent = {
-        eventId: randomUUID(),
-        videoId: session.videoId,
-        ownerId: session.ownerId,
-        channelId: session.channelId,
-        sourceBucket: session.sourceBucket,
-        sourceKey: session.sourceKey,
-        sizeBytes: session.sizeBytes,
-        contentType: session.contentType,
-        filename: session.filename,
-        uploadTime: now(),
-      };
-      await tx.complete(event);
-      return { videoId: session.videoId, sizeBytes: session.sizeBytes };
+      // In the session's trace: the outbox row written below carries this span's context on to Kafka.
+      return inStoredTrace("upload.finish", session.traceContext, { [ATTR_VIDEO_ID]: session.videoId, "upload.id": session.id, "upload.size_bytes": session.sizeBytes }, async () => {
+        await store.complete(session.sourceKey, session.multipartId, await tx.parts(), session.sizeBytes);
+        const event: VideoUploadedEvent = {
+          eventId: randomUUID(),
+          videoId: session.videoId,
+          ownerId: session.ownerId,
+          channelId: session.channelId,
+          sourceBucket: session.sourceBucket,
+          sourceKey: session.sourceKey,
+          sizeBytes: session.sizeBytes,
+          contentType: session.contentType,
+          filename: session.filename,
+          uploadTime: now(),
+        };
+        await tx.complete(event);
+        return { videoId: session.videoId, sizeBytes: session.sizeBytes };
+      });
     });
 
   /** Ends a session that will not complete, discarding its stored parts. */
@@ -152,14 +160,19 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       const md5 = md5Hex(data);
       return sessions.withLocked(uploadId, async (found, tx) => {
         const session = owned(caller, found);
+        annotateActiveSpan({ [ATTR_VIDEO_ID]: session.videoId });
         assertActive(session, now());
         const partNumber = Math.floor(offset / session.chunkSizeBytes) + 1;
-        const stored = offset < session.committedOffset ? await tx.part(partNumber) : undefined;
-        const plan = planChunk(session, offset, data.byteLength, md5, stored);
-        if (plan.kind === "acknowledge") return plan.committedOffset;
-        const etag = await store.putPart(session.sourceKey, session.multipartId, plan.partNumber, data);
-        await tx.addPart({ partNumber: plan.partNumber, sizeBytes: data.byteLength, etag, md5 }, plan.committedOffset);
-        return plan.committedOffset;
+        const attributes = { [ATTR_VIDEO_ID]: session.videoId, "upload.id": session.id, "upload.offset": offset, "upload.chunk_bytes": data.byteLength };
+        return inStoredTrace("upload.chunk", session.traceContext, attributes, async (span) => {
+          const stored = offset < session.committedOffset ? await tx.part(partNumber) : undefined;
+          const plan = planChunk(session, offset, data.byteLength, md5, stored);
+          span.setAttribute("upload.chunk_outcome", plan.kind);
+          if (plan.kind === "acknowledge") return plan.committedOffset;
+          const etag = await store.putPart(session.sourceKey, session.multipartId, plan.partNumber, data);
+          await tx.addPart({ partNumber: plan.partNumber, sizeBytes: data.byteLength, etag, md5 }, plan.committedOffset);
+          return plan.committedOffset;
+        });
       });
     },
 
