@@ -9,6 +9,7 @@ import type { Logger } from "../lib/logger.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
 import { forwardingImpl } from "./proxy.ts";
+import { createReflectionRoutes } from "./reflection.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { SESSION_MODE_HEADER } from "./session-cookie.ts";
 import type { StaticSite } from "./static-site.ts";
@@ -70,6 +71,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         const forwarding = forwardingImpl(service, createClient(service, transportFor(address)));
         router.service(service, decorate ? decorate(forwarding) : forwarding);
       }
+      // Server reflection over the public services, so ghz and grpcurl need no .proto files.
+      for (const { service, impl } of createReflectionRoutes(options.backends.map((backend) => backend.service))) router.service(service, impl);
     },
     interceptors,
     readMaxBytes: 32 * 1024 * 1024,
