@@ -19,7 +19,9 @@ export function createDualProtocolServer(handler: Handler): DualProtocolServer {
   const h2 = http2.createServer({}, handler);
   const sockets = new Set<net.Socket>();
 
-  const server = net.createServer((socket) => {
+  // noDelay: without it Nagle holds back small gRPC frames (a unary answer's
+  // trailers) behind unacknowledged data, adding latency to every call.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());

@@ -116,7 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 function edgeChecks(options: GatewayOptions): Interceptor {
   return (next) => async (request) => {
     const client = request.contextValues.get(CLIENT_ADDRESS);
-    if (options.rateLimiter && !(await options.rateLimiter.allow(client))) {
+    if (options.rateLimiter && !options.rateLimiter.allow(client)) {
       throw new ConnectError("too many requests, slow down", Code.ResourceExhausted);
     }
     const authorization = request.header.get("authorization");
