@@ -23,7 +23,7 @@ const MIN_RATE_RATIO = 0.9;
 
 /** Default: concurrency 20 (the --vus), 10 calls/s per unit of it → 200 calls/s in all, for 20 s. */
 export async function api(options: ScenarioOptions): Promise<ScenarioResult> {
-  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl });
+  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips });
   const concurrency = options.vus ?? 20;
   const durationSeconds = options.durationSeconds ?? 20;
   const totalRps = concurrency * 10;
@@ -40,7 +40,8 @@ export async function api(options: ScenarioOptions): Promise<ScenarioResult> {
     call: m.call,
     data: data[m.name]!,
     rps: Math.max(1, Math.round(totalRps * m.share)),
-    concurrency: Math.max(2, Math.round(concurrency * m.share)),
+    // Workers enough to hold the rate at up to 500 ms a call.
+    concurrency: Math.max(4, Math.round(concurrency * m.share * 5)),
     durationSeconds,
     target: options.targets.gatewayAddress,
     p99Ms: m.p99Ms * latencyScale(),
@@ -61,7 +62,8 @@ export async function api(options: ScenarioOptions): Promise<ScenarioResult> {
     const failed = Object.values(row.errors).reduce((a, b) => a + b, 0);
     if (failed > MAX_ERROR_RATIO * Math.max(1, row.requests)) failures.push(`${row.name}: ${failed} of ${row.requests} calls failed (${JSON.stringify(row.errors)}), over ${MAX_ERROR_RATIO * 100}%`);
     if (!(row.p99Ms < call.p99Ms)) failures.push(`${row.name}: p99 ${row.p99Ms.toFixed(1)} ms, over ${call.p99Ms} ms`);
-    if (row.rps < MIN_RATE_RATIO * call.rps) failures.push(`${row.name}: ${row.rps.toFixed(1)} calls/s, under ${MIN_RATE_RATIO * 100}% of the target ${call.rps}/s`);
+    // Two calls of slack: ghz paces from the first tick and cuts the last calls in flight.
+    if (row.requests < MIN_RATE_RATIO * call.rps * durationSeconds - 2) failures.push(`${row.name}: ${row.rps.toFixed(1)} calls/s, under ${MIN_RATE_RATIO * 100}% of the target ${call.rps}/s`);
   });
   const get = results[0]!.row;
   return {

@@ -20,6 +20,8 @@ export interface ScenarioOptions {
   /** Virtual users (k6) or concurrency (ghz); each scenario has its default. */
   vus?: number;
   durationSeconds?: number;
+  /** Clips in the scenarios' catalogue (LOADTEST_CLIPS, default 12). */
+  clips?: number;
 }
 
 const scenarios: Record<string, (options: ScenarioOptions) => Promise<ScenarioResult>> = { smoke, api, viewers, uploads };
@@ -32,7 +34,7 @@ function usage(): never {
 const [name, ...rest] = process.argv.slice(2);
 const scenario = name ? scenarios[name] : undefined;
 if (!scenario) usage();
-const options: ScenarioOptions = { targets: localTargets() };
+const options: ScenarioOptions = { targets: localTargets(), clips: process.env["LOADTEST_CLIPS"] ? Number(process.env["LOADTEST_CLIPS"]) : undefined };
 for (let i = 0; i < rest.length; i += 2) {
   const value = rest[i + 1];
   if (value === undefined) usage();

@@ -27,7 +27,7 @@ const MAX_UPLOADS_EACH = 10;
 const MIN_MIB_PER_SECOND = 2;
 
 export async function uploads(options: ScenarioOptions): Promise<ScenarioResult> {
-  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl });
+  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips });
   const durationSeconds = options.durationSeconds ?? 30;
   const file = join(DATA_DIR, `upload-${FILE_MIB}MiB.bin`);
   if (!existsSync(file)) {
