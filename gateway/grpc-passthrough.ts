@@ -1,9 +1,8 @@
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 
-const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, NGHTTP2_CANCEL } = http2.constants;
+const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, NGHTTP2_CANCEL } = http2.constants;
 
 /** Request headers passed on to the service (as the Connect path does: proxy.ts), plus gRPC's own. */
 const FORWARDED = ["authorization", "x-request-id", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding"];
@@ -19,8 +18,8 @@ export interface GrpcPassthroughOptions {
 
 /** Forwards gRPC calls over HTTP/2 to their services without decoding them. */
 export interface GrpcPassthrough {
-  /** Takes the request when it is gRPC over HTTP/2 for a pass-through route; false leaves it to the caller. */
-  handle(req: Http2ServerRequest, res: Http2ServerResponse, clientAddress: string): boolean;
+  /** Takes the stream when it is a gRPC call for a pass-through route; false leaves it to the caller. */
+  handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
   close(): void;
 }
 
@@ -59,20 +58,22 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
   const prefixOf = (path: string) => path.slice(0, path.indexOf("/", 1) + 1);
 
   return {
-    handle(req, res, clientAddress) {
-      const contentType = req.headers[HTTP2_HEADER_CONTENT_TYPE];
-      if (req.httpVersionMajor !== 2 || req.method !== "POST" || typeof contentType !== "string" || !isGrpc(contentType)) return false;
-      const address = options.routes.get(prefixOf(req.url));
+    handle(inbound, headers) {
+      const contentType = headers[HTTP2_HEADER_CONTENT_TYPE];
+      const path = headers[HTTP2_HEADER_PATH];
+      if (headers[HTTP2_HEADER_METHOD] !== "POST" || typeof contentType !== "string" || !isGrpc(contentType) || typeof path !== "string") return false;
+      const address = options.routes.get(prefixOf(path));
       if (!address) return false;
-      const checked = options.check(req.headers, clientAddress);
+      const clientAddress = inbound.session?.socket.remoteAddress ?? "";
+      const checked = options.check(headers, clientAddress);
       if (checked instanceof Promise) {
-        req.pause();
+        inbound.pause();
         checked.then(
-          (refused) => (refused ? answerError(req, refused) : forward(req, res, address, clientAddress)),
-          () => answerError(req, new ConnectError("internal error", Code.Internal)),
+          (refused) => (refused ? answerError(inbound, refused) : forward(inbound, headers, path, contentType, address, clientAddress)),
+          () => answerError(inbound, new ConnectError("internal error", Code.Internal)),
         );
-      } else if (checked) answerError(req, checked);
-      else forward(req, res, address, clientAddress);
+      } else if (checked) answerError(inbound, checked);
+      else forward(inbound, headers, path, contentType, address, clientAddress);
       return true;
     },
     close() {
@@ -81,27 +82,27 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
     },
   };
 
-  function forward(req: Http2ServerRequest, res: Http2ServerResponse, address: string, clientAddress: string) {
-    const inbound = req.stream;
+  function forward(inbound: http2.ServerHttp2Stream, incoming: http2.IncomingHttpHeaders, path: string, contentType: string, address: string, clientAddress: string) {
     const headers: http2.OutgoingHttpHeaders = {
       ":method": "POST",
-      ":path": req.url,
+      ":path": path,
       ":authority": address,
-      "content-type": req.headers[HTTP2_HEADER_CONTENT_TYPE] as string,
+      "content-type": contentType,
       te: "trailers",
       "x-forwarded-for": clientAddress,
     };
     for (const name of FORWARDED) {
-      const value = req.headers[name];
+      const value = incoming[name];
       if (value !== undefined) headers[name] = value;
     }
     let outbound: http2.ClientHttp2Stream;
     try {
       outbound = session(address).request(headers);
     } catch {
-      answerError(req, new ConnectError("service unavailable", Code.Unavailable));
+      answerError(inbound, new ConnectError("service unavailable", Code.Unavailable));
       return;
     }
+    let trailers: http2.OutgoingHttpHeaders = {};
     let responded = false;
     outbound.on("response", (answer) => {
       if (inbound.destroyed) return;
@@ -114,21 +115,21 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
         return;
       }
       inbound.respond(out, { waitForTrailers: true });
+      inbound.once("wantTrailers", () => inbound.sendTrailers(trailers));
       outbound.pipe(inbound, { end: false });
       outbound.once("end", () => inbound.end());
     });
-    // Node's compatibility response (res) answers the stream's wantTrailers with what addTrailers gave it.
-    outbound.on("trailers", (answer) => res.addTrailers(copyHeaders(answer) as Record<string, string>));
+    outbound.on("trailers", (answer) => (trailers = copyHeaders(answer)));
     outbound.on("error", () => {
-      if (!responded) answerError(req, new ConnectError("service unavailable", Code.Unavailable));
-      else inbound.close(NGHTTP2_CANCEL);
+      if (!responded) answerError(inbound, new ConnectError("service unavailable", Code.Unavailable));
+      else if (!inbound.destroyed) inbound.close(NGHTTP2_CANCEL);
     });
     // The caller went away (cancelled, deadline, reset): so does the call to the service.
     inbound.once("close", () => {
       if (!outbound.closed) outbound.close(NGHTTP2_CANCEL);
     });
-    req.pipe(outbound);
-    req.resume();
+    inbound.pipe(outbound);
+    inbound.resume();
   }
 }
 
@@ -148,9 +149,8 @@ function copyHeaders(from: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders
 }
 
 /** A Trailers-Only gRPC error answer. */
-function answerError(req: Http2ServerRequest, error: ConnectError) {
-  const stream = req.stream;
+function answerError(stream: http2.ServerHttp2Stream, error: ConnectError) {
   if (stream.destroyed || stream.headersSent) return;
   stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc", "grpc-status": String(error.code), "grpc-message": encodeURIComponent(error.rawMessage) }, { endStream: true });
-  req.resume();
+  stream.resume();
 }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type * as net from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { DescService } from "@bufbuild/protobuf";
@@ -101,9 +100,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (applyCors(options.corsOrigins, request, response)) return;
     if (options.extraRoutes?.(request, response)) return;
     if (options.webApp && !isApiPath(request.url) && options.webApp.serve(request, response)) return;
-    if (request.httpVersionMajor === 2 && passthrough.handle(req as Http2ServerRequest, res as Http2ServerResponse, request.socket.remoteAddress ?? "")) return;
     handler(req, res);
-  });
+  }, (stream, headers) => passthrough.handle(stream, headers));
   const server = dual.server;
 
   return {
