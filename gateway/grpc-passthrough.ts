@@ -116,7 +116,7 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
       }
       inbound.respond(out, { waitForTrailers: true });
       inbound.once("wantTrailers", () => inbound.sendTrailers(trailers));
-      outbound.pipe(inbound, { end: false });
+      relay(outbound, inbound, false);
       outbound.once("end", () => inbound.end());
     });
     outbound.on("trailers", (answer) => (trailers = copyHeaders(answer)));
@@ -128,9 +128,20 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
     inbound.once("close", () => {
       if (!outbound.closed) outbound.close(NGHTTP2_CANCEL);
     });
-    inbound.pipe(outbound);
+    relay(inbound, outbound, true);
     inbound.resume();
   }
+}
+
+/** from → to with backpressure; lighter than pipe() (a handful of listeners instead of a dozen per call). */
+function relay(from: http2.Http2Stream, to: http2.Http2Stream, end: boolean) {
+  from.on("data", (chunk: Buffer) => {
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
+  });
+  if (end) from.once("end", () => to.end());
 }
 
 function splitAddress(address: string): [string, number] {

@@ -9,6 +9,8 @@ export interface RateLimiterOptions {
   logger: Logger;
   /** How often local counts are pushed to Redis and the shared totals read back (default 100 ms). */
   syncIntervalMs?: number;
+  /** Redis key prefix (default "ratelimit:gateway"); gateways sharing one share their counts. */
+  keyPrefix?: string;
 }
 
 /** Counts requests per key in fixed windows; shared by every gateway replica through Redis. */
@@ -61,7 +63,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const windowAtPush = window;
     const pipeline = redis.pipeline();
     for (const [key, counter] of batch) {
-      const redisKey = `ratelimit:gateway:${key}:${windowAtPush}`;
+      const redisKey = `${options.keyPrefix ?? "ratelimit:gateway"}:${key}:${windowAtPush}`;
       pipeline.incrby(redisKey, counter.pending).expire(redisKey, windowSeconds + 1);
     }
     const sent = batch.map(([, counter]) => counter.pending);
