@@ -56,6 +56,17 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
   };
 
   const prefixOf = (path: string) => path.slice(0, path.indexOf("/", 1) + 1);
+  // session.socket is a guarding proxy, slow to read on every call: one lookup per connection.
+  const addresses = new WeakMap<http2.Http2Session, string>();
+  const clientAddressOf = (session: http2.Http2Session | undefined) => {
+    if (!session) return "";
+    let address = addresses.get(session);
+    if (address === undefined) {
+      address = session.socket.remoteAddress ?? "";
+      addresses.set(session, address);
+    }
+    return address;
+  };
 
   return {
     handle(inbound, headers) {
@@ -64,7 +75,7 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
       if (headers[HTTP2_HEADER_METHOD] !== "POST" || typeof contentType !== "string" || !isGrpc(contentType) || typeof path !== "string") return false;
       const address = options.routes.get(prefixOf(path));
       if (!address) return false;
-      const clientAddress = inbound.session?.socket.remoteAddress ?? "";
+      const clientAddress = clientAddressOf(inbound.session);
       const checked = options.check(headers, clientAddress);
       if (checked instanceof Promise) {
         inbound.pause();
