@@ -153,6 +153,9 @@ cmd_test() {
   tsc -p web --noEmit
   say "deploy tools (helm, kubeconform, Kubernetes schemas, OpenTelemetry Collector)"
   bash "$STACK/install-deploy-tools.sh" all
+  say "load tools (ghz, k6) for loadtest/load.test.ts"
+  bash "$STACK/install-tool.sh" ghz
+  bash "$STACK/install-tool.sh" k6
   say "vitest run"
   local rc=0
   vitest run || rc=$?
