@@ -43,6 +43,9 @@ const protocols: [string, (url: string) => Transport][] = [
   ["Connect over HTTP/1.1", (url) => createConnectTransport({ baseUrl: url, httpVersion: "1.1" })],
   ["gRPC-Web over HTTP/1.1", (url) => createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" })],
   ["gRPC over h2c", (url) => createGrpcTransport({ baseUrl: url })],
+  // Over h2c, Connect and gRPC-Web go through the request objects dual-protocol.ts makes itself.
+  ["Connect over h2c", (url) => createConnectTransport({ baseUrl: url, httpVersion: "2" })],
+  ["gRPC-Web over h2c", (url) => createGrpcWebTransport({ baseUrl: url, httpVersion: "2" })],
 ];
 
 describe.each(protocols)("the gateway speaks %s", (_name, makeTransport) => {
