@@ -22,6 +22,9 @@ usage: ./dev.sh <command>
   web           Vite's dev server for the browser app (hot reload), against the running stack
   test          lint, typecheck and run vitest (browser journeys in Chromium too) against the real stack
   bench <name>  run bench/<name>/run.ts against the stack
+  load <scenario> [--vus N] [--duration 30s]
+                a load scenario against the running stack (smoke, api, viewers, uploads; loopback only,
+                bounded); prints a table and one JSON line, exits 1 when a threshold broke
 Ports: XTREAM_REDIS_PORT=6390 XTREAM_PG_PORT=5440 XTREAM_KAFKA_PORT=9092
        XTREAM_KAFKA_CONTROLLER_PORT=9093 XTREAM_MINIO_PORT=9000 XTREAM_MINIO_CONSOLE_PORT=9001
 USAGE
@@ -181,6 +184,9 @@ cmd_test() {
   say "observability tools (Jaeger, VictoriaMetrics)"
   bash "$STACK/jaeger.sh" install
   bash "$STACK/victoriametrics.sh" install
+  say "load tools (ghz, k6) for loadtest/load.test.ts"
+  bash "$STACK/install-tool.sh" ghz
+  bash "$STACK/install-tool.sh" k6
   say "vitest run"
   local rc=0
   vitest run || rc=$?
@@ -208,6 +214,18 @@ cmd_bench() {
   node "bench/$name/run.ts" "${@:2}"
 }
 
+cmd_load() {
+  local name="${1:-}"
+  [[ -n "$name" ]] || die "usage: ./dev.sh load smoke|api|viewers|uploads [--vus N] [--duration 30s]"
+  ensure_node_modules
+  . "$STACK/env.sh"
+  curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$XTREAM_GATEWAY_PORT/healthz" 2>/dev/null || die "the gateway is not answering on 127.0.0.1:$XTREAM_GATEWAY_PORT: run ./dev.sh up first"
+  bash "$STACK/install-tool.sh" ghz >&2
+  bash "$STACK/install-tool.sh" k6 >&2
+  cd "$ROOT"
+  node loadtest/run.ts "$@"
+}
+
 case "${1:-}" in
   up)
     [[ "${2:-}" == --observability ]] && export XTREAM_OBSERVABILITY=1
@@ -219,6 +237,7 @@ case "${1:-}" in
   web) cmd_web ;;
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
+  load) shift; cmd_load "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

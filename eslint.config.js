@@ -19,4 +19,6 @@ export default tseslint.config(
     },
   },
   { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  // k6 scripts run in k6's own JavaScript runtime, which provides these globals.
+  { files: ["loadtest/k6/**/*.js"], languageOptions: { globals: { __ENV: "readonly", __VU: "readonly", __ITER: "readonly", open: "readonly" } } },
 );

@@ -1,9 +1,10 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { Duplex } from "node:stream";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+/** Takes an HTTP/2 stream before Node's request/response objects are made for it; false passes it on. */
+export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -13,24 +14,37 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * each connection: the HTTP/2 client preface goes to the http2 server, the
  * rest to the HTTP/1.1 server.
  */
-export function createDualProtocolServer(handler: Handler): DualProtocolServer {
+export function createDualProtocolServer(handler: Handler, streamHandler?: StreamHandler): DualProtocolServer {
   const h1 = http.createServer(handler);
   h1.keepAliveTimeout = 65_000;
-  const h2 = http2.createServer({}, handler);
+  // No request listener: Node would then make compatibility objects for every
+  // stream. Streams the stream handler does not take get them here, as Node
+  // would make them (CONNECT and Expect are not used by the gateway's clients).
+  const h2 = http2.createServer({});
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    if (streamHandler?.(stream, headers)) return;
+    handler(new http2.Http2ServerRequest(stream, headers, {}, rawHeaders), new http2.Http2ServerResponse(stream));
+  });
   const sockets = new Set<net.Socket>();
 
-  const server = net.createServer((socket) => {
+  // noDelay: without it Nagle holds back small gRPC frames (a unary answer's
+  // trailers) behind unacknowledged data, adding latency to every call.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
     socket.once("data", (first: Buffer) => {
       const length = Math.min(first.length, PREFACE.length);
+      // Both servers take the native socket with the bytes read so far put back:
+      // the HTTP/1.1 parser reads them through the JS stream, and the HTTP/2
+      // session feeds a socket's buffered bytes to nghttp2 before reading the
+      // handle itself (nodejs/node#35475). A JS stream in between, as before,
+      // cost every h2c frame a trip through JavaScript (./dev.sh bench gateway).
+      socket.pause();
+      socket.unshift(first);
       if (first.subarray(0, length).equals(PREFACE.subarray(0, length))) {
-        h2.emit("connection", replayingStream(socket, first));
+        h2.emit("connection", socket);
       } else {
-        // The HTTP/1.1 parser reads through the JS stream, so unshift is enough.
-        socket.pause();
-        socket.unshift(first);
         h1.emit("connection", socket);
         socket.resume();
       }
@@ -55,38 +69,4 @@ export function createDualProtocolServer(handler: Handler): DualProtocolServer {
 export interface DualProtocolServer {
   readonly server: net.Server;
   close(graceMs?: number): Promise<void>;
-}
-
-/**
- * A duplex over the socket that first replays the bytes we already read.
- * nghttp2 reads a native socket's handle directly (unshifted bytes would be
- * lost), whereas a plain Duplex is read through JS, replay included.
- */
-function replayingStream(socket: net.Socket, first: Buffer): Duplex {
-  const stream = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, callback);
-    },
-    final(callback) {
-      socket.end(callback);
-    },
-    destroy(err, callback) {
-      socket.destroy(err ?? undefined);
-      callback(err);
-    },
-  });
-  Object.defineProperties(stream, {
-    remoteAddress: { value: socket.remoteAddress },
-    remotePort: { value: socket.remotePort },
-  });
-  stream.push(first);
-  socket.on("data", (chunk: Buffer) => {
-    if (!stream.push(chunk)) socket.pause();
-  });
-  socket.on("end", () => stream.push(null));
-  socket.on("close", () => stream.destroy());
-  return stream;
 }

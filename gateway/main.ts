@@ -22,11 +22,12 @@ runService({
       logger,
     });
 
+    const rateLimiter = createRateLimiter({ redis, limit: config.GATEWAY_RATE_LIMIT, windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS, logger });
     const gateway = createGateway({
       backends: platformBackends({ identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR }),
       logger,
       verifier: createTokenVerifier({ loadJwks }),
-      rateLimiter: createRateLimiter({ redis, limit: config.GATEWAY_RATE_LIMIT, windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS, logger }),
+      rateLimiter,
       corsOrigins: config.GATEWAY_CORS_ORIGINS,
       webApp,
       extraRoutes(req, res) {
@@ -55,6 +56,7 @@ runService({
     return {
       async stop() {
         await gateway.close();
+        await rateLimiter.close();
         redis.disconnect();
       },
     };

@@ -8,7 +8,9 @@ import type { TokenVerifier } from "../lib/auth/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
+import { createGrpcPassthrough } from "./grpc-passthrough.ts";
 import { forwardingImpl } from "./proxy.ts";
+import { createReflectionRoutes } from "./reflection.ts";
 import { traceApiRequest } from "./tracing.ts";
 import { traceOutgoingCalls } from "../lib/grpc/trace-interceptor.ts";
 import type { RateLimiter } from "./rate-limit.ts";
@@ -72,6 +74,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         const forwarding = forwardingImpl(service, createClient(service, transportFor(address)));
         router.service(service, decorate ? decorate(forwarding) : forwarding);
       }
+      // Server reflection over the public services, so ghz and grpcurl need no .proto files.
+      for (const { service, impl } of createReflectionRoutes(options.backends.map((backend) => backend.service))) router.service(service, impl);
     },
     interceptors,
     readMaxBytes: 32 * 1024 * 1024,
@@ -85,6 +89,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const apiPrefixes = options.backends.map(({ service }) => `/${service.typeName}/`);
   const isApiPath = (url: string | undefined) => apiPrefixes.some((prefix) => url?.startsWith(prefix));
 
+  // gRPC over HTTP/2 to a service the gateway only forwards goes through untouched (grpc-passthrough.ts);
+  // services the gateway takes part in (decorate) stay on the Connect path.
+  const passthrough = createGrpcPassthrough({
+    routes: new Map(options.backends.filter((backend) => !backend.decorate).map(({ service, address }) => [`/${service.typeName}/`, address])),
+    check: (headers, client) => refusal(options, typeof headers.authorization === "string" ? headers.authorization : undefined, client),
+  });
+
   const dual = createDualProtocolServer((req, res) => {
     const request = req as unknown as IncomingMessage;
     const response = res as unknown as ServerResponse;
@@ -92,7 +103,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (options.extraRoutes?.(request, response)) return;
     if (options.webApp && !isApiPath(request.url) && options.webApp.serve(request, response)) return;
     traceApiRequest(request, response, () => handler(req, res));
-  });
+  }, (stream, headers) => passthrough.handle(stream, headers));
   const server = dual.server;
 
   return {
@@ -106,28 +117,36 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
       });
     },
-    close(graceMs?: number) {
-      return dual.close(graceMs);
+    async close(graceMs?: number) {
+      await dual.close(graceMs);
+      passthrough.close();
     },
   };
 }
 
 function edgeChecks(options: GatewayOptions): Interceptor {
   return (next) => async (request) => {
-    const client = request.contextValues.get(CLIENT_ADDRESS);
-    if (options.rateLimiter && !(await options.rateLimiter.allow(client))) {
-      throw new ConnectError("too many requests, slow down", Code.ResourceExhausted);
-    }
-    const authorization = request.header.get("authorization");
-    if (authorization && options.verifier) {
-      const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-      if (!token) throw new ConnectError("malformed authorization header", Code.Unauthenticated);
-      await options.verifier.verify(token).catch(() => {
-        throw new ConnectError("invalid or expired access token", Code.Unauthenticated);
-      });
-    }
+    const refused = await refusal(options, request.header.get("authorization") ?? undefined, request.contextValues.get(CLIENT_ADDRESS));
+    if (refused) throw refused;
     return next(request);
   };
+}
+
+/**
+ * The gateway's checks before a call goes on, on every path: the client's rate
+ * limit, then the bearer token when there is one (anonymous calls go on; each
+ * service decides what anonymous callers may do). Synchronous unless a token
+ * must be verified.
+ */
+function refusal(options: GatewayOptions, authorization: string | undefined, client: string): ConnectError | undefined | Promise<ConnectError | undefined> {
+  if (options.rateLimiter && !options.rateLimiter.allow(client)) return new ConnectError("too many requests, slow down", Code.ResourceExhausted);
+  if (!authorization || !options.verifier) return undefined;
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  if (!token) return new ConnectError("malformed authorization header", Code.Unauthenticated);
+  return options.verifier.verify(token).then(
+    () => undefined,
+    () => new ConnectError("invalid or expired access token", Code.Unauthenticated),
+  );
 }
 
 /**

@@ -15,8 +15,14 @@ go_tool() {
   fi
   need go "$bin is built with go install: apt-get install golang-go (or install Go from go.dev)"
   say "installing $bin $version (go install $module@$version; a few minutes the first time)…"
-  local start=$SECONDS
-  GOBIN="$TOOLS_DIR/bin" go install "$module@$version"
+  local start=$SECONDS hb rc=0
+  # A heartbeat: k6 takes several minutes to build on two cores.
+  (while sleep 30; do echo "    … still building $bin ($((SECONDS - start))s)"; done) &
+  hb=$!
+  GOBIN="$TOOLS_DIR/bin" go install "$module@$version" || rc=$?
+  kill "$hb" 2>/dev/null || true
+  wait "$hb" 2>/dev/null || true
+  ((rc == 0)) || die "go install $module@$version failed"
   rm -f "$TOOLS_DIR/bin/.$bin"-*
   touch "$TOOLS_DIR/bin/.$bin-$version"
   say "$bin ready in $((SECONDS - start))s → .tools/bin/$bin"

@@ -52,6 +52,13 @@ export_service_env() {
     # A 1 MB young generation: V8 then scavenges after every 2 MB of new buffers, so the
     # chunks an upload has already stored are freed at once (see services/upload/README.md).
     upload) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$UPLOAD_NODE_OPTIONS" ;;
+    # Every local client, load tools included, comes from 127.0.0.1: per-address limits
+    # sized for one person would refuse `./dev.sh load`. The chart keeps production's limits.
+    gateway) export GATEWAY_RATE_LIMIT="${GATEWAY_RATE_LIMIT:-10000000}" ;;
+    identity)
+      export IDENTITY_LOGIN_LIMIT_PER_ADDRESS="${IDENTITY_LOGIN_LIMIT_PER_ADDRESS:-100000}"
+      export IDENTITY_REGISTER_LIMIT_PER_ADDRESS="${IDENTITY_REGISTER_LIMIT_PER_ADDRESS:-10000}"
+      ;;
   esac
 }
 
