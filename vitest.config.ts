@@ -5,9 +5,9 @@ import { defineConfig } from "vitest/config";
 // - "integration": most files, two at a time;
 // - "serial": files that stop and restart a shared component (*outage.test.ts),
 //   drive the whole platform in Chromium (test/web)
-//   or run whole transcodes end to end (test/e2e, SIGKILLed workers), one at a time, so they
+//   or run whole transcodes end to end (test/e2e, the demo seed, SIGKILLed workers), one at a time, so they
 //   neither disturb other files nor starve each other of the two cores.
-const serial = ["**/*outage.test.ts", "test/e2e/**/*.test.ts", "test/web/**/*.test.ts", "services/transcoder/sigkill.test.ts"];
+const serial = ["**/*outage.test.ts", "test/e2e/**/*.test.ts", "test/web/**/*.test.ts", "scripts/seed/**/*.test.ts", "services/transcoder/sigkill.test.ts"];
 const ignored = ["node_modules/**", ".tools/**", ".data/**", ".stack/**", "gen/**"];
 
 export default defineConfig({
