@@ -69,7 +69,7 @@ export const DEMO_VIDEOS: DemoVideo[] = [
       height: 360,
       seconds: 8,
       // Drawn small and scaled up without smoothing: sharp cells, quick to encode.
-      video: "life=size=320x180:rate=30:mold=10:ratio=0.3:life_color=#ffb84d:death_color=#1a1033:mold_color=#3a1c71,scale=640:360:flags=neighbor",
+      video: "life=size=160x90:rate=30:mold=10:ratio=0.15:life_color=#ffb84d:death_color=#1a1033:mold_color=#3a1c71,scale=640:360:flags=neighbor",
     },
   },
 ];
