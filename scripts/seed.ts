@@ -16,7 +16,8 @@ try {
   console.log(`    home page   ${options.gatewayUrl}/`);
   console.log(`    channel     ${options.gatewayUrl}/c/${result.channel.handle}`);
   console.log(`    playlist    ${options.gatewayUrl}/playlist/${result.playlist.id}`);
-  console.log(`    sign in as  ${result.user.email} (password in ${relative(process.cwd(), result.credentialsPath) || result.credentialsPath}, mode 0600)`);
+  const shown = relative(process.cwd(), result.credentialsPath);
+  console.log(`    sign in as  ${result.user.email} (password in ${shown.startsWith("..") ? result.credentialsPath : shown}, mode 0600)`);
 } catch (err) {
   console.error(`error: the seed stopped: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;

@@ -6,7 +6,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { User } from "../../gen/xtream/identity/v1/identity_service_pb.js";
 import type { SeedApi } from "./api.ts";
@@ -62,6 +62,7 @@ export async function writeCredentials(path: string, credentials: DemoCredential
  */
 export async function ensureDemoUser(api: SeedApi, credentialsPath: string, account: DemoAccount, signInAt: string): Promise<DemoSession> {
   let credentials = await readCredentials(credentialsPath);
+  const fresh = !credentials;
   if (!credentials) {
     credentials = { ...account, password: generatePassword(), signInAt };
     await writeCredentials(credentialsPath, credentials);
@@ -88,9 +89,11 @@ export async function ensureDemoUser(api: SeedApi, credentialsPath: string, acco
   } catch (err) {
     const error = ConnectError.from(err);
     if (error.code === Code.AlreadyExists) {
+      // The password just drawn opens nothing: do not leave it behind as if it did.
+      if (fresh) await rm(credentialsPath, { force: true });
       throw new Error(
-        `an account with email ${credentials.email} or handle ${credentials.handle} already exists, and the password in ${credentialsPath} does not sign in to it. ` +
-          `Put that account's password in the file, or choose another demo account with XTREAM_SEED_EMAIL and XTREAM_SEED_HANDLE.`,
+        `an account with email ${credentials.email} or handle ${credentials.handle} already exists, and ${fresh ? `there was no ${credentialsPath} with its password` : `the password in ${credentialsPath} does not sign in to it`}. ` +
+          `Restore that file, or choose another demo account with XTREAM_SEED_EMAIL and XTREAM_SEED_HANDLE.`,
         { cause: err },
       );
     }

@@ -5,6 +5,7 @@
 // replaced. The account is a fresh one per run, and its channel is deleted at
 // the end, so the shared database keeps no test videos on its home page.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,15 +44,22 @@ beforeAll(async () => {
   };
 }, 120_000);
 
+/**
+ * The demo user's own clients, signed in once: identity allows 5 sign-in
+ * attempts a minute per account, and the seed runs here use 3 of them.
+ */
+let ownerApi: ReturnType<typeof createSeedApi> | undefined;
+async function owner(): Promise<ReturnType<typeof createSeedApi>> {
+  if (ownerApi) return ownerApi;
+  const api = createSeedApi(platform.url);
+  const credentials = JSON.parse(await readFile(credentialsFile(stateDir), "utf8")) as { email: string; password: string };
+  api.setAccessToken((await api.identity.login(credentials)).session?.accessToken ?? "");
+  return (ownerApi = api);
+}
+
 afterAll(async () => {
   try {
-    if (first) {
-      const api = createSeedApi(platform.url);
-      const credentials = JSON.parse(await readFile(credentialsFile(stateDir), "utf8")) as { email: string; password: string };
-      const { session } = await api.identity.login(credentials);
-      api.setAccessToken(session?.accessToken ?? "");
-      await api.channels.deleteChannel({ channelId: first.channel.id });
-    }
+    if (first) await (await owner()).channels.deleteChannel({ channelId: first.channel.id });
   } finally {
     await platform?.stop();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
@@ -134,6 +142,18 @@ describe("./dev.sh seed", () => {
     expect(await playlistVideoIds(first.playlist.id)).toEqual(first.created.map((v) => v.id));
   }, 120_000);
 
+  it("refuses, readably, an existing demo account whose password file is gone, and leaves no file behind", async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), "xtream-seed-lost-"));
+    try {
+      // The same handle under another email: taken all the same, without spending the account's sign-in attempts.
+      const account = { ...options.account, email: `seed-other-${suffix}@example.test` };
+      await expect(runSeed({ ...options, account, stateDir: otherDir })).rejects.toThrow(/already exists, and there was no .*demo-user\.json/);
+      expect(existsSync(credentialsFile(otherDir))).toBe(false);
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("replaces a video whose upload an earlier run never finished", async () => {
     const extra: DemoVideo = {
       key: "interrupted",
@@ -143,10 +163,7 @@ describe("./dev.sh seed", () => {
       language: "en",
       clip: { width: 320, height: 180, seconds: 2, video: "testsrc2=size=320x180:rate=30" },
     };
-    const api = createSeedApi(platform.url);
-    const credentials = JSON.parse(await readFile(credentialsFile(stateDir), "utf8")) as { email: string; password: string };
-    api.setAccessToken((await api.identity.login(credentials)).session?.accessToken ?? "");
-    const { session } = await api.uploads.startUpload({
+    const { session } = await (await owner()).uploads.startUpload({
       metadata: { channelId: first.channel.id, title: extra.title, description: "", contentType: "video/mp4", sizeBytes: 1000n, filename: "x.mp4" },
     });
     const stuck = session!.videoId;
