@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Xtream's local stack: real Redis, PostgreSQL, Kafka (KRaft) and MinIO as
 # local processes on 127.0.0.1, plus the platform services.
-#   ./dev.sh up | down | status | logs [name] | test | bench <name>
+#   ./dev.sh up | down | status | logs [name] | web | seed | test | bench <name>
 # State: .data/<component>/ (data, secrets in .data/stack.env), .stack/ (pids, logs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +20,8 @@ usage: ./dev.sh <command>
   status        health of each component and service
   logs [name]   tail the logs (all, or one of: redis postgres kafka minio <service>)
   web           Vite's dev server for the browser app (hot reload), against the running stack
+  seed          publish demo videos (generated with ffmpeg) and a playlist as a demo user, through the
+                public API of the running stack; idempotent (password in .data/seed/demo-user.json)
   test          lint, typecheck and run vitest (browser journeys in Chromium too) against the real stack
   bench <name>  run bench/<name>/run.ts against the stack
   load <scenario> [--vus N] [--duration 30s]
@@ -156,6 +158,17 @@ cmd_web() {
   cd "$ROOT" && XTREAM_GATEWAY_URL="$gateway" exec npm run --silent dev:web
 }
 
+# cmd_seed: scripts/seed.ts against the running gateway (see scripts/seed/).
+cmd_seed() {
+  ensure_node_modules
+  . "$STACK/env.sh"
+  local gateway="http://127.0.0.1:$XTREAM_GATEWAY_PORT"
+  curl -fsS -m 2 -o /dev/null "$gateway/healthz" 2>/dev/null || die "the gateway is not answering on $gateway: run ./dev.sh up first"
+  [[ -x "$FFMPEG_PATH" ]] || command -v "$FFMPEG_PATH" >/dev/null || die "ffmpeg ($FFMPEG_PATH) is missing: run ./dev.sh up first"
+  say "seeding demo videos on $gateway"
+  cd "$ROOT" && node scripts/seed.ts
+}
+
 cmd_test() {
   ensure_node_modules
   install_components
@@ -235,6 +248,7 @@ case "${1:-}" in
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
   web) cmd_web ;;
+  seed) cmd_seed ;;
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   load) shift; cmd_load "$@" ;;

@@ -5,9 +5,18 @@ import { defineConfig } from "vitest/config";
 // - "integration": most files, two at a time;
 // - "serial": files that stop and restart a shared component (*outage.test.ts),
 //   drive the whole platform in Chromium (test/web)
-//   or run whole transcodes end to end (test/e2e, SIGKILLed workers), traces (test/observability) or load (loadtest/), one at a time, so they
-//   neither disturb other files nor starve each other of the two cores.
-const serial = ["**/*outage.test.ts", "test/e2e/**/*.test.ts", "test/observability/**/*.test.ts", "test/web/**/*.test.ts", "services/transcoder/sigkill.test.ts", "loadtest/**/*.test.ts"];
+//   or run whole transcodes end to end (test/e2e, the demo seed, SIGKILLed workers), traces
+//   (test/observability) or load (loadtest/), one at a time, so they neither disturb other files
+//   nor starve each other of the two cores.
+const serial = [
+  "**/*outage.test.ts",
+  "test/e2e/**/*.test.ts",
+  "test/observability/**/*.test.ts",
+  "test/web/**/*.test.ts",
+  "scripts/seed/**/*.test.ts",
+  "services/transcoder/sigkill.test.ts",
+  "loadtest/**/*.test.ts",
+];
 const ignored = ["node_modules/**", ".tools/**", ".data/**", ".stack/**", "gen/**"];
 
 export default defineConfig({

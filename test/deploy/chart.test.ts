@@ -2,12 +2,16 @@
 // defaults and with every switch on (helm lint --strict, kubeconform -strict
 // against offline Kubernetes schemas, and the platform's own rules: non-root
 // read-only containers with limits, gRPC probes, a ServiceAccount each, no
-// inline secrets, the collector DaemonSet), and the collector config through
-// the built collector's `validate`. Tools: scripts/stack/install-deploy-tools.sh.
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+// inline secrets, the collector DaemonSet, the web app in the gateway image:
+// the Dockerfile's web stage is replayed with exactly the files it copies),
+// and the collector config through the built collector's `validate`.
+// Tools: scripts/stack/install-deploy-tools.sh.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { cp, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -23,7 +27,10 @@ import {
   type HelmSets,
   type K8sObject,
 } from "./deploy-tools.ts";
+import { contextCopies, copiesFromStages, parseDockerfile, readDockerignore, stageChain } from "./dockerfile.ts";
 import { containersOf, envOf, findObject, objectsOf, podSpecOf, secretLooking } from "./manifests.ts";
+
+const run = promisify(execFile);
 
 /** Every optional part switched on. */
 const allSwitchesOn: HelmSets = {
@@ -35,6 +42,7 @@ const allSwitchesOn: HelmSets = {
 
 interface ServiceValues {
   main: string;
+  image?: { repository?: string };
   hostEnv: string;
   ports: { name: string; containerPort: number; env?: string }[];
   calls: string[];
@@ -257,6 +265,66 @@ describe("helm chart k8s/xtream", () => {
     expect(callersOf("upload")).toEqual(["gateway"]);
     expect(callersOf("transcoder")).toEqual([]);
   });
+});
+
+describe("the web app in the gateway image", () => {
+  const stages = parseDockerfile(readFileSync(join(repoRoot, "Dockerfile"), "utf8"));
+  const gatewayEnv = () => envOf(containersOf(findObject(defaults, "Deployment", "xtream-gateway"))[0]);
+  /** The stage whose RUN is `npm run build:web`. */
+  const webStage = () => {
+    const found = stages.filter((stage) => stage.instructions.some(({ keyword, args }) => keyword === "RUN" && /\bnpm run build:web\b/.test(args)));
+    expect(found.map((stage) => stage.name)).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it("sets GATEWAY_WEB_DIR on the gateway only, and tells it playback's public edge URL", async () => {
+    const webDir = gatewayEnv().get("GATEWAY_WEB_DIR")?.value;
+    expect(webDir).toBe("/app/web/dist");
+    for (const name of serviceNames.filter((n) => n !== "gateway")) {
+      expect(envOf(containersOf(findObject(defaults, "Deployment", `xtream-${name}`))[0]).has("GATEWAY_WEB_DIR"), name).toBe(false);
+    }
+    const playbackUrl = envOf(containersOf(findObject(defaults, "Deployment", "xtream-playback"))[0]).get("PLAYBACK_PUBLIC_URL")?.value;
+    expect(playbackUrl).toBeTruthy();
+    expect(gatewayEnv().get("PLAYBACK_PUBLIC_URL")?.value).toBe(playbackUrl);
+    // One value for both: the install command's --set reaches the gateway too.
+    const custom = parseManifests(await helmTemplate({ "services.playback.env.PLAYBACK_PUBLIC_URL": "https://media.example.org" }));
+    expect(envOf(containersOf(findObject(custom, "Deployment", "xtream-gateway"))[0]).get("PLAYBACK_PUBLIC_URL")?.value).toBe("https://media.example.org");
+    await expect(helmTemplate({ "services.gateway.envFromServices.PLAYBACK_PUBLIC_URL": "billing" })).rejects.toThrow(/not a service/);
+  }, toolTimeout);
+
+  it("builds web/dist in a Dockerfile stage and copies it into the gateway's image at GATEWAY_WEB_DIR", () => {
+    const web = webStage();
+    // Vite is a dev dependency: this stage must install them (unlike the runtime deps stage).
+    const install = web.instructions.find(({ keyword, args }) => keyword === "RUN" && /\bnpm ci\b/.test(args));
+    expect(install?.args).not.toMatch(/--omit=dev|--production/);
+    expect(contextCopies(web)).toEqual(expect.arrayContaining(["package.json", "package-lock.json", "patches", "gen", "web"]));
+    // The gateway runs the default image (no image override), whose last stage is `service`.
+    expect(values.services["gateway"]?.image).toBeUndefined();
+    expect(stages.at(-1)?.name).toBe("service");
+    const copies = copiesFromStages(stageChain(stages, "service")).filter((copy) => copy.from === web.name);
+    expect(copies).toEqual([{ from: web.name, source: "/app/web/dist", destination: gatewayEnv().get("GATEWAY_WEB_DIR")?.value }]);
+    // The build context keeps web/ and gen/, and leaves out a local build.
+    const ignored = readDockerignore(join(repoRoot, ".dockerignore"));
+    expect(ignored).toContain("web/dist");
+    expect(ignored.filter((pattern) => /^(web|gen)\/?$/.test(pattern))).toEqual([]);
+  });
+
+  it("replays the web stage from exactly the files it copies: npm run build:web writes web/dist/index.html", async () => {
+    const web = webStage();
+    const dir = await mkdtemp(join(tmpdir(), "xtream-web-stage-"));
+    try {
+      // The context as .dockerignore leaves it (no tests, no local build).
+      const skip = (path: string) => path.endsWith(".test.ts") || path.includes(`${join("web", "dist")}`) || path.includes("node_modules");
+      for (const source of contextCopies(web)) await cp(join(repoRoot, source), join(dir, source), { recursive: true, filter: (path) => !skip(path.slice(repoRoot.length)) });
+      // Stands in for the stage's `npm ci` (the same lock file, already installed here).
+      await symlink(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+      expect(existsSync(join(dir, "web", "dist"))).toBe(false);
+      await run("npm", ["run", "build:web"], { cwd: dir, timeout: 150_000 });
+      expect(readFileSync(join(dir, "web", "dist", "index.html"), "utf8")).toMatch(/<script[^>]+src="\/assets\/[^"]+\.js"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, toolTimeout);
 });
 
 describe("collector config", () => {
