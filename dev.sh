@@ -88,6 +88,7 @@ cmd_up() {
   bash "$STACK/services.sh" start || echo "warning: some services failed to start (see above)" >&2
   echo
   echo "Xtream stack is up:"
+  echo "    web app    http://127.0.0.1:$XTREAM_GATEWAY_PORT/   (open this; ./dev.sh seed adds demo videos)"
   echo "    redis      $REDIS_URL"
   echo "    postgres   postgres://xtream:***@127.0.0.1:$XTREAM_PG_PORT/xtream (password in .data/stack.env)"
   echo "    kafka      $KAFKA_BROKERS"
