@@ -71,6 +71,7 @@ ensure_web_build() {
 
 cmd_up() {
   install_components
+  reserve_service_ports
   ensure_web_build
   start_components
   if [[ "${XTREAM_OBSERVABILITY:-0}" == 1 ]]; then
@@ -176,6 +177,7 @@ cmd_test() {
   # The browser journeys drive Debian's Chromium (no browser download at run time).
   apt_install chromium
   ensure_web_build
+  reserve_service_ports
   # Stop, at the end, only the components this run started.
   local started
   started="$(mktemp)"

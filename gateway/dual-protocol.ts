@@ -21,7 +21,14 @@ export function createDualProtocolServer(handler: Handler, streamHandler?: Strea
   // stream. Streams the stream handler does not take get them here, as Node
   // would make them (CONNECT and Expect are not used by the gateway's clients).
   const h2 = http2.createServer({});
+  // A broken session (bad frames, a peer gone mid-write) is destroyed by Node; nothing to add.
+  h2.on("sessionError", () => undefined);
   h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    // A peer that resets its stream (RST_STREAM with an error code) makes the
+    // stream emit 'error'; with no listener that is an uncaught exception that
+    // takes the whole gateway down. The stream is closed either way, and the
+    // handlers see it through 'close'.
+    stream.on("error", () => undefined);
     if (streamHandler?.(stream, headers)) return;
     handler(new http2.Http2ServerRequest(stream, headers, {}, rawHeaders), new http2.Http2ServerResponse(stream));
   });

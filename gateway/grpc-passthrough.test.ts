@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { connect as connectHttp2, constants as http2 } from "node:http2";
 import { createServer } from "node:net";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
@@ -43,6 +44,27 @@ describe("the gateway's gRPC pass-through", () => {
     const url = await gatewayFor(`127.0.0.1:${await closedPort()}`);
     const client = createClient(EchoService, createGrpcTransport({ baseUrl: url }));
     expect(await codeOf(client.echo({ message: "x" }, { timeoutMs: 5000 }))).toBe(Code.Unavailable);
+  });
+
+  it("outlives a caller that resets its stream with an error mid-call", async () => {
+    // A "service" that accepts connections and never answers, so the gateway is mid-call when the reset comes.
+    const silent = createServer((socket) => socket.on("error", () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const url = await gatewayFor(`127.0.0.1:${(silent.address() as { port: number }).port}`);
+    // A raw h2 client: send the call's headers, then RST_STREAM with INTERNAL_ERROR, a few times over.
+    const session = connectHttp2(url);
+    for (let i = 0; i < 5; i++) {
+      const stream = session.request({ ":method": "POST", ":path": "/xtream.echo.v1.EchoService/Echo", "content-type": "application/grpc", te: "trailers" }, { endStream: false });
+      stream.on("error", () => undefined);
+      stream.write(Buffer.from([0, 0, 0, 0, 2, 10, 0]));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      stream.close(http2.NGHTTP2_INTERNAL_ERROR);
+    }
+    session.close();
+    // Still serving (an unhandled stream 'error' would have crashed this process and failed the run).
+    const client = createClient(EchoService, createGrpcTransport({ baseUrl: url }));
+    expect(await codeOf(client.echo({ message: "x" }, { timeoutMs: 1000 }))).toBe(Code.DeadlineExceeded);
+    silent.close();
   });
 
   it("applies the rate limit to gRPC calls as to Connect ones, before forwarding", async () => {

@@ -18,6 +18,18 @@ describe("the gateway's rate limiter", () => {
     return limiter.close();
   });
 
+  it("keeps counting calls while their sync to Redis is on its way", async () => {
+    const limiter = createRateLimiter({ redis, limit: 3, windowSeconds: 60, logger, syncIntervalMs: 60_000 });
+    const key = randomUUID();
+    expect([1, 2, 3].map(() => limiter.allow(key))).toEqual([true, true, true]);
+    const syncing = limiter.sync();
+    // Redis has not answered yet: the three calls still count.
+    expect(limiter.allow(key)).toBe(false);
+    await syncing;
+    expect(limiter.allow(key)).toBe(false);
+    return limiter.close();
+  });
+
   it("shares the counts of every replica through Redis", async () => {
     const a = createRateLimiter({ redis, limit: 5, windowSeconds: 60, logger, syncIntervalMs: 60_000 });
     const b = createRateLimiter({ redis, limit: 5, windowSeconds: 60, logger, syncIntervalMs: 60_000 });

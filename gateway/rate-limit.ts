@@ -28,6 +28,8 @@ interface Counter {
   shared: number;
   /** Calls counted here since the last sync. */
   pending: number;
+  /** Calls on their way to Redis (a sync in progress): still counted until its answer is in. */
+  inFlight: number;
 }
 
 /**
@@ -67,18 +69,27 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       pipeline.incrby(redisKey, counter.pending).expire(redisKey, windowSeconds + 1);
     }
     const sent = batch.map(([, counter]) => counter.pending);
-    batch.forEach(([, counter]) => (counter.pending = 0));
+    batch.forEach(([, counter]) => {
+      counter.inFlight += counter.pending;
+      counter.pending = 0;
+    });
     try {
       const results = (await pipeline.exec()) ?? [];
       if (window !== windowAtPush) return;
       batch.forEach(([, counter], index) => {
         const [err, total] = results[index * 2] ?? [new Error("no reply")];
+        counter.inFlight -= sent[index]!;
         if (err) counter.shared += sent[index]!;
         else counter.shared = Math.max(counter.shared, Number(total));
       });
     } catch (err) {
       // Keep what was not stored counted here, so it still limits this replica.
-      if (window === windowAtPush) batch.forEach(([, counter], index) => (counter.shared += sent[index]!));
+      if (window === windowAtPush) {
+        batch.forEach(([, counter], index) => {
+          counter.inFlight -= sent[index]!;
+          counter.shared += sent[index]!;
+        });
+      }
       if (Date.now() - lastWarning > 10_000) {
         lastWarning = Date.now();
         logger.warn({ err }, "rate limiter cannot reach Redis; limiting on this replica's counts only");
@@ -98,10 +109,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       rollOver();
       let counter = counters.get(key);
       if (!counter) {
-        counter = { shared: 0, pending: 0 };
+        counter = { shared: 0, pending: 0, inFlight: 0 };
         counters.set(key, counter);
       }
-      if (counter.shared + counter.pending >= limit) return false;
+      if (counter.shared + counter.inFlight + counter.pending >= limit) return false;
       counter.pending++;
       return true;
     },

@@ -152,3 +152,22 @@ component_main() {
       ;;
   esac
 }
+
+# reserve_service_ports: the services' gRPC ports (50051-50055, and the test
+# platforms' offsets up to +900) sit inside Linux's ephemeral range
+# (32768-60999), so a test server on port 0 or an outgoing connection can be
+# handed one of them and a service then fails with EADDRINUSE. Reserving the
+# block keeps the kernel from giving it out automatically; explicit binds
+# still work. Needs root (CI runs as root); elsewhere it only says so.
+SERVICE_PORT_BLOCK="50000-51099"
+reserve_service_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current
+  [[ -r "$file" ]] || return 0
+  current="$(cat "$file")"
+  [[ ",$current," == *",$SERVICE_PORT_BLOCK,"* ]] && return 0
+  if [[ -w "$file" ]] && echo "${current:+$current,}$SERVICE_PORT_BLOCK" >"$file" 2>/dev/null; then
+    say "reserved ports $SERVICE_PORT_BLOCK from the kernel's ephemeral range (net.ipv4.ip_local_reserved_ports)"
+  else
+    echo "note: cannot reserve ports $SERVICE_PORT_BLOCK from the ephemeral range (not root); a port-0 listener may rarely take a service's port" >&2
+  fi
+}

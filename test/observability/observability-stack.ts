@@ -61,8 +61,15 @@ export async function ensureObservabilityStack(): Promise<ObservabilityStack> {
   let servicesState: "left" | "started" | "restarted" = "left";
   if (!servicesUp || !exporting) {
     if (servicesUp) await script("services.sh", "stop");
-    // Metrics every 2 s, so the metric names show up within the test's patience.
-    await script("services.sh", "start", { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_METRIC_EXPORT_INTERVAL: "2000" });
+    try {
+      // Metrics every 2 s, so the metric names show up within the test's patience.
+      await script("services.sh", "start", { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_METRIC_EXPORT_INTERVAL: "2000" });
+    } catch (err) {
+      // Leave nothing behind for the test files after this one (they would find a half-started platform).
+      await script("services.sh", "stop").catch(() => undefined);
+      for (const name of started.reverse()) await script(name, "stop").catch(() => undefined);
+      throw err;
+    }
     servicesState = servicesUp ? "restarted" : "started";
   }
   return {
