@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { Logger } from "../logger.ts";
 
 export type { Pool, PoolClient } from "pg";
 
@@ -6,9 +7,20 @@ export type { Pool, PoolClient } from "pg";
 // in a JS number here (< 2^53), so parse them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-/** Creates a PostgreSQL pool; create one per process and end it on shutdown. */
-export function createPgPool(connectionString: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
+/**
+ * Creates a PostgreSQL pool; create one per process and end it on shutdown.
+ * When the server ends idle connections (a restart, a failover, an admin),
+ * the pool emits 'error' for each; unheard, that is an uncaught exception
+ * that takes the service down. Here it is logged (code and message only: the
+ * error carries the client, password included) and the pool opens new
+ * connections on the next query.
+ */
+export function createPgPool(connectionString: string, max = 10, logger?: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
+  pool.on("error", (err: Error & { code?: string }) => {
+    logger?.warn({ code: err.code, message: err.message }, "an idle PostgreSQL connection was lost; the pool reconnects on the next query");
+  });
+  return pool;
 }
 
 /** Runs fn in a transaction: committed if it resolves, rolled back if it throws. */

@@ -12,7 +12,7 @@ runService({
   name: "catalog",
   async start(logger) {
     const config = loadCatalogConfig();
-    const pool = createPgPool(config.DATABASE_URL, config.CATALOG_DB_POOL_SIZE);
+    const pool = createPgPool(config.DATABASE_URL, config.CATALOG_DB_POOL_SIZE, logger);
     const applied = await migrateCatalog(pool);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
 

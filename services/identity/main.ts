@@ -11,7 +11,7 @@ runService({
   async start(logger) {
     const config = loadIdentityConfig();
     logger.level = config.LOG_LEVEL;
-    const pool = createPgPool(config.DATABASE_URL);
+    const pool = createPgPool(config.DATABASE_URL, 10, logger);
     const applied = await migrateIdentity(pool);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
     // Fail fast on commands so a dead Redis does not stall logins (limits fail open).

@@ -44,7 +44,7 @@ export interface RunningUploadService {
  * so main.ts, tests and benchmarks start it the same way.
  */
 export async function startUploadService(options: StartUploadServiceOptions): Promise<RunningUploadService> {
-  const pool = createPgPool(options.databaseUrl, 20);
+  const pool = createPgPool(options.databaseUrl, 20, options.logger);
   const minio = createMinioClient(options.minio);
   const producer = createEventProducer({ brokers: options.kafkaBrokers, clientId: "upload-outbox" });
   try {
