@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import type { CallOptions, Client, HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type CallOptions, type Client, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { CLIENT_ADDRESS } from "./context.ts";
 
 /** Request headers passed on to the internal service. */
@@ -9,7 +9,8 @@ const FORWARDED_HEADERS = ["authorization", "x-request-id"];
  * Builds an implementation of `service` that forwards every call, whatever its
  * streaming kind, to the internal service behind `client`. The caller's
  * deadline, cancellation and authorization go along; the client address goes
- * as x-forwarded-for. Errors from the service pass through unchanged.
+ * as x-forwarded-for. Errors from the service pass through unchanged; a
+ * failure to reach it (see `unreachable`) does not carry its address out.
  */
 export function forwardingImpl<S extends DescService>(service: S, client: Client<S>): ServiceImpl<S> {
   const impl: Record<string, unknown> = {};
@@ -18,12 +19,22 @@ export function forwardingImpl<S extends DescService>(service: S, client: Client
     switch (method.methodKind) {
       case "unary":
       case "client_streaming":
-        impl[method.localName] = (input: unknown, context: HandlerContext) => call(input, callOptions(context));
+        impl[method.localName] = async (input: unknown, context: HandlerContext) => {
+          try {
+            return await (call(input, callOptions(context)) as Promise<unknown>);
+          } catch (err) {
+            throw unreachable(err);
+          }
+        };
         break;
       case "server_streaming":
       case "bidi_streaming":
         impl[method.localName] = async function* (input: unknown, context: HandlerContext) {
-          yield* call(input, callOptions(context)) as AsyncIterable<unknown>;
+          try {
+            yield* call(input, callOptions(context)) as AsyncIterable<unknown>;
+          } catch (err) {
+            throw unreachable(err);
+          }
         };
         break;
     }
@@ -40,4 +51,20 @@ function callOptions(context: HandlerContext): CallOptions {
   const address = context.values.get(CLIENT_ADDRESS);
   if (address) headers.set("x-forwarded-for", address);
   return { headers, signal: context.signal, timeoutMs: context.timeoutMs() };
+}
+
+/**
+ * An error the client made itself because the service could not be reached
+ * (connection refused or reset, an HTTP/2 stream error, DNS) has the socket
+ * error as its cause, and that error's message names the internal address
+ * ("connect ECONNREFUSED 10.1.2.3:50052"). The caller gets the same code with
+ * a plain message instead. Errors the service answered have no such cause
+ * and pass through unchanged.
+ */
+function unreachable(err: unknown): unknown {
+  if (!(err instanceof ConnectError)) return err;
+  const cause = err.cause as { code?: unknown } | undefined;
+  if (typeof cause?.code !== "string") return err;
+  const code = err.code === Code.Unknown || err.code === Code.Internal ? Code.Unavailable : err.code;
+  return new ConnectError(code === Code.Unavailable ? "the service is unavailable right now; try again shortly" : "the service could not be reached", code);
 }
