@@ -14,8 +14,8 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * each connection: the HTTP/2 client preface goes to the http2 server, the
  * rest to the HTTP/1.1 server.
  */
-export function createDualProtocolServer(handler: Handler, streamHandler?: StreamHandler): DualProtocolServer {
-  const h1 = http.createServer(handler);
+export function createDualProtocolServer(handler: Handler, streamHandler?: StreamHandler, limits: DualProtocolLimits = {}): DualProtocolServer {
+  const h1 = http.createServer({ headersTimeout: limits.headersTimeoutMs ?? 20_000, connectionsCheckingInterval: limits.checkIntervalMs ?? 5_000 }, handler);
   h1.keepAliveTimeout = 65_000;
   // No request listener: Node would then make compatibility objects for every
   // stream. Streams the stream handler does not take get them here, as Node
@@ -58,6 +58,13 @@ export function createDualProtocolServer(handler: Handler, streamHandler?: Strea
     });
   });
 
+  // node:http enforces headersTimeout and requestTimeout from a timer it
+  // starts on 'listening', which h1 never hears (the outer server listens and
+  // hands it connections): without this, a client trickling its headers
+  // (slowloris) holds a connection forever.
+  server.on("listening", () => h1.emit("listening"));
+  server.on("close", () => h1.close());
+
   return {
     server,
     async close(graceMs = 5000) {
@@ -70,6 +77,14 @@ export function createDualProtocolServer(handler: Handler, streamHandler?: Strea
       clearTimeout(timer);
     },
   };
+}
+
+/** How long HTTP/1.1 clients may take; the defaults suit the gateway. */
+export interface DualProtocolLimits {
+  /** Time to send a request's headers (default 20 s). */
+  headersTimeoutMs?: number;
+  /** How often those limits are checked (default 5 s). */
+  checkIntervalMs?: number;
 }
 
 /** The listening server and a graceful close that also ends kept-alive connections. */
