@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from "jose";
-import { unauthenticated } from "../errors.ts";
+import { unauthenticated, unavailable } from "../errors.ts";
 
 /** Who is calling, as proven by a verified access token. */
 export interface Caller {
@@ -77,27 +77,51 @@ export interface TokenVerifier {
 }
 
 /**
- * Creates a verifier that caches the JWKS and re-fetches it when a token names
- * a key id it has not seen (keys rotated), at most once every 10 seconds.
+ * Creates a verifier that caches the JWKS and re-fetches it when it is older
+ * than cacheMs, or when a token names a key id it has not seen (keys rotated),
+ * at most once every 10 seconds. One fetch at a time, whoever asks. Stale keys
+ * are refreshed in the background and used meanwhile; when identity cannot be
+ * reached they stay in use (retried at most every 5 s), so an identity outage
+ * does not sign everyone out: rotated-out keys remain valid only until their
+ * tokens expire anyway.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   let kids = new Set<string>();
   let fetchedAt = 0;
+  let failedAt = 0;
+  let refreshing: Promise<void> | undefined;
 
-  const refresh = async () => {
-    const jwks = await options.loadJwks();
-    keySet = createLocalJWKSet(jwks);
-    kids = new Set(jwks.keys.map((key) => key.kid ?? ""));
-    fetchedAt = Date.now();
-  };
+  const refresh = () =>
+    (refreshing ??= (async () => {
+      try {
+        const jwks = await options.loadJwks();
+        keySet = createLocalJWKSet(jwks);
+        kids = new Set(jwks.keys.map((key) => key.kid ?? ""));
+        fetchedAt = Date.now();
+      } catch (err) {
+        failedAt = Date.now();
+        throw err;
+      } finally {
+        refreshing = undefined;
+      }
+    })());
 
   return {
     async verify(token) {
       const kid = kidOf(token);
-      const stale = Date.now() - fetchedAt > (options.cacheMs ?? 300_000);
-      const unknownKid = kid !== undefined && !kids.has(kid) && Date.now() - fetchedAt > 10_000;
-      if (!keySet || stale || unknownKid) await refresh();
+      const now = Date.now();
+      const mayRetry = now - failedAt > 5_000;
+      if (!keySet) {
+        await refresh().catch(() => {
+          throw unavailable("sign-in cannot be checked right now; try again shortly");
+        });
+      } else if (kid !== undefined && !kids.has(kid) && now - fetchedAt > 10_000 && mayRetry) {
+        // A key we have not seen: wait for the new set (if identity is down, the old one decides).
+        await refresh().catch(() => undefined);
+      } else if (now - fetchedAt > (options.cacheMs ?? 300_000) && mayRetry) {
+        void refresh().catch(() => undefined);
+      }
       try {
         const { payload } = await jwtVerify(token, keySet!, {
           issuer: ACCESS_TOKEN_ISSUER,
