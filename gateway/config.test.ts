@@ -19,4 +19,10 @@ describe("gateway config", () => {
     expect(loadGatewayConfig({ ...base, PLAYBACK_PUBLIC_URL: "https://media.example.org" }).PLAYBACK_PUBLIC_URL).toBe("https://media.example.org");
     expect(() => loadGatewayConfig({ ...base, PLAYBACK_PUBLIC_URL: "not a url" })).toThrow(/PLAYBACK_PUBLIC_URL/);
   });
+
+  it("trusts no proxy by default, and refuses a trusted-proxy entry that is not an address or subnet", () => {
+    expect(loadGatewayConfig(base).GATEWAY_TRUSTED_PROXIES).toEqual([]);
+    expect(loadGatewayConfig({ ...base, GATEWAY_TRUSTED_PROXIES: "10.0.0.0/8,192.0.2.1" }).GATEWAY_TRUSTED_PROXIES).toEqual(["10.0.0.0/8", "192.0.2.1"]);
+    expect(() => loadGatewayConfig({ ...base, GATEWAY_TRUSTED_PROXIES: "ingress" })).toThrow(/GATEWAY_TRUSTED_PROXIES/);
+  });
 });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { common, loadConfig, z } from "../lib/config.ts";
+import { parseTrustedProxies } from "./client-address.ts";
 
 /** Where `npm run build:web` puts the browser app, relative to this file. */
 const DEFAULT_WEB_DIR = fileURLToPath(new URL("../web/dist", import.meta.url));
@@ -16,6 +17,20 @@ const schema = z.object({
     .string()
     .default("*")
     .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean)),
+  // Proxies in front of the gateway (an Ingress, a load balancer) whose
+  // X-Forwarded-For is believed: addresses or subnets, comma-separated. Empty:
+  // the TCP peer is the client (see client-address.ts).
+  GATEWAY_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      try {
+        return parseTrustedProxies(value);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   GATEWAY_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   GATEWAY_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
   // The built web app served at /; an empty value serves none. A missing folder

@@ -1,6 +1,7 @@
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { ClientAddressOf } from "./client-address.ts";
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, NGHTTP2_CANCEL } = http2.constants;
 
@@ -14,6 +15,8 @@ export interface GrpcPassthroughOptions {
   routes: Map<string, string>;
   /** The gateway's edge checks (rate limit, token); resolves to an error to answer instead of forwarding. */
   check: (headers: http2.IncomingHttpHeaders, clientAddress: string) => Promise<ConnectError | undefined> | ConnectError | undefined;
+  /** The caller's address from the TCP peer and X-Forwarded-For (see client-address.ts); default the peer. */
+  clientAddressOf?: ClientAddressOf;
 }
 
 /** Forwards gRPC calls over HTTP/2 to their services without decoding them. */
@@ -57,6 +60,7 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
 
   const prefixOf = (path: string) => path.slice(0, path.indexOf("/", 1) + 1);
   // session.socket is a guarding proxy, slow to read on every call: one lookup per connection.
+  const addressOf: ClientAddressOf = options.clientAddressOf ?? ((peer) => peer ?? "");
   const addresses = new WeakMap<http2.Http2Session, string>();
   const clientAddressOf = (session: http2.Http2Session | undefined) => {
     if (!session) return "";
@@ -75,7 +79,7 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
       if (headers[HTTP2_HEADER_METHOD] !== "POST" || typeof contentType !== "string" || !isGrpc(contentType) || typeof path !== "string") return false;
       const address = options.routes.get(prefixOf(path));
       if (!address) return false;
-      const clientAddress = clientAddressOf(inbound.session);
+      const clientAddress = addressOf(clientAddressOf(inbound.session), headers["x-forwarded-for"]);
       const checked = options.check(headers, clientAddress);
       if (checked instanceof Promise) {
         inbound.pause();

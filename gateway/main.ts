@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { createTokenVerifier, jwksFromIdentity } from "../lib/auth/index.ts";
 import { runService } from "../lib/process.ts";
+import { clientAddressFrom } from "./client-address.ts";
 import { loadGatewayConfig } from "./config.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { platformBackends } from "./routes.ts";
@@ -29,6 +30,7 @@ runService({
       verifier: createTokenVerifier({ loadJwks }),
       rateLimiter,
       corsOrigins: config.GATEWAY_CORS_ORIGINS,
+      clientAddressOf: clientAddressFrom(config.GATEWAY_TRUSTED_PROXIES),
       webApp,
       extraRoutes(req, res) {
         if (req.url === "/healthz") {

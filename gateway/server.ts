@@ -6,6 +6,7 @@ import { Code, ConnectError, createClient, createContextValues, cors, type Inter
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import type { TokenVerifier } from "../lib/auth/index.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { ClientAddressOf } from "./client-address.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
 import { createGrpcPassthrough } from "./grpc-passthrough.ts";
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** The web app, asked (after extraRoutes) about every request that is not for a service's path. */
   webApp?: StaticSite;
+  /** The caller's address behind trusted proxies (see client-address.ts); default the TCP peer. */
+  clientAddressOf?: ClientAddressOf;
 }
 
 export interface Gateway {
@@ -67,6 +70,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return transport;
   };
 
+  const clientAddressOf: ClientAddressOf = options.clientAddressOf ?? ((peer) => peer ?? "");
   const interceptors: Interceptor[] = [edgeChecks(options)];
   const handler = connectNodeAdapter({
     routes(router) {
@@ -81,7 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     readMaxBytes: 32 * 1024 * 1024,
     contextValues: (req) =>
       createContextValues()
-        .set(CLIENT_ADDRESS, req.socket.remoteAddress ?? "")
+        .set(CLIENT_ADDRESS, clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]))
         .set(REQUEST_OVER_TLS, (req.socket as Partial<TLSSocket>).encrypted === true),
   });
 
@@ -94,6 +98,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const passthrough = createGrpcPassthrough({
     routes: new Map(options.backends.filter((backend) => !backend.decorate).map(({ service, address }) => [`/${service.typeName}/`, address])),
     check: (headers, client) => refusal(options, typeof headers.authorization === "string" ? headers.authorization : undefined, client),
+    clientAddressOf,
   });
 
   const dual = createDualProtocolServer((req, res) => {

@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
+import { createLogger } from "../lib/logger.ts";
+import { stackEnv } from "../lib/testing/index.ts";
+import { clientAddressFrom } from "./client-address.ts";
+import { createRateLimiter } from "./rate-limit.ts";
+import { createGateway, type Gateway } from "./server.ts";
+
+// Per-address limits behind a proxy: each person behind a trusted Ingress gets
+// their own limit; a client that is not a trusted proxy cannot choose its address.
+const logger = createLogger("forwarded-for-test", "silent");
+const redis = new Redis(stackEnv().redisUrl);
+const gateways: Gateway[] = [];
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close(200)));
+  redis.disconnect();
+});
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A gateway allowing one call per address; the backend is down, so an allowed call answers UNAVAILABLE. */
+async function gatewayTrusting(trusted: string[]): Promise<(forwardedFor: string) => Promise<string>> {
+  const rateLimiter = createRateLimiter({ redis, limit: 1, windowSeconds: 60, logger, keyPrefix: `ratelimit:test:${randomUUID()}` });
+  const gateway = createGateway({ backends: [{ service: EchoService, address: `127.0.0.1:${await closedPort()}` }], logger, corsOrigins: [], rateLimiter, clientAddressOf: clientAddressFrom(trusted) });
+  gateways.push(gateway);
+  const url = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}/${EchoService.typeName}/Echo`;
+  return async (forwardedFor) => {
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor }, body: "{}" });
+    return ((await response.json()) as { code: string }).code;
+  };
+}
+
+describe("rate limits per client address", () => {
+  it("behind a trusted proxy, count each forwarded client on its own", async () => {
+    const call = await gatewayTrusting(["127.0.0.1"]);
+    expect(await call("203.0.113.7")).toBe("unavailable");
+    expect(await call("203.0.113.7")).toBe("resource_exhausted");
+    expect(await call("203.0.113.8")).toBe("unavailable");
+  });
+
+  it("without one, ignore X-Forwarded-For: a client cannot dodge its limit by naming another address", async () => {
+    const call = await gatewayTrusting([]);
+    expect(await call("203.0.113.7")).toBe("unavailable");
+    expect(await call("203.0.113.8")).toBe("resource_exhausted");
+  });
+});
