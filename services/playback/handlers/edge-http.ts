@@ -13,6 +13,20 @@ export interface EdgeHandlerOptions {
   logger: Logger;
   /** Extra facts for GET /metrics.json. */
   describe?: () => Record<string, unknown>;
+  /** Who may read GET /metrics.json, by peer address (default: loopback only, see isLoopback). */
+  metricsAllowed?: (peer: string | undefined) => boolean;
+}
+
+/**
+ * True for a loopback peer. The edge is public; its counters (request and
+ * cache figures, what `describe` adds) are for operators, who read them on
+ * the machine or through `kubectl port-forward` (which arrives on loopback),
+ * and for the load scenarios and benches, which run on loopback.
+ */
+export function isLoopback(peer: string | undefined): boolean {
+  if (!peer) return false;
+  const address = peer.startsWith("::ffff:") ? peer.slice(7) : peer;
+  return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 /** The request handler plus how many requests wait on a lookup (prefetch yields to them). */
@@ -150,7 +164,7 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
     const query = url.indexOf("?");
     const pathname = query < 0 ? url : url.slice(0, query);
     const path = parseMediaPath(pathname);
-    if (!path) return serveOther(res, pathname);
+    if (!path) return serveOther(req, res, pathname);
     const state = access.cached(path.videoId);
     if (state) return serveEntry(req, res, path, state);
     pending++;
@@ -164,8 +178,9 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
       .finally(() => pending--);
   };
 
-  const serveOther = (res: ServerResponse, pathname: string) => {
-    if (pathname === "/metrics.json") {
+  const metricsAllowed = options.metricsAllowed ?? isLoopback;
+  const serveOther = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+    if (pathname === "/metrics.json" && metricsAllowed(req.socket.remoteAddress)) {
       const body = JSON.stringify({ ...stats, ...options.describe?.() });
       res.writeHead(200, ["Content-Type", "application/json", "Cache-Control", "no-store"]);
       res.end(body);
