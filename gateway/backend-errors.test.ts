@@ -1,7 +1,7 @@
-import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createLogger } from "../lib/logger.ts";
+import { freePort } from "../lib/testing/index.ts";
 import { createGateway, type Gateway } from "./server.ts";
 
 // A backend that cannot be reached is the gateway's problem, not the caller's:
@@ -10,17 +10,10 @@ const logger = createLogger("backend-errors-test", "silent");
 const gateways: Gateway[] = [];
 afterAll(() => Promise.all(gateways.map((g) => g.close(200))));
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("the gateway and a backend that is down", () => {
   it("answers UNAVAILABLE over Connect without the backend's address or the socket error", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const gateway = createGateway({ backends: [{ service: EchoService, address: `127.0.0.1:${port}` }], logger, corsOrigins: [] });
     gateways.push(gateway);
     const url = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}/${EchoService.typeName}/Echo`;

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createLogger } from "../lib/logger.ts";
-import { stackEnv } from "../lib/testing/index.ts";
+import { freePort, stackEnv } from "../lib/testing/index.ts";
 import { clientAddressFrom } from "./client-address.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { createGateway, type Gateway } from "./server.ts";
@@ -19,18 +18,11 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A gateway allowing one call per address; the backend is down, so an allowed call answers UNAVAILABLE. */
 async function gatewayTrusting(trusted: string[]): Promise<(forwardedFor: string) => Promise<string>> {
   const rateLimiter = createRateLimiter({ redis, limit: 1, windowSeconds: 60, logger, keyPrefix: `ratelimit:test:${randomUUID()}` });
-  const gateway = createGateway({ backends: [{ service: EchoService, address: `127.0.0.1:${await closedPort()}` }], logger, corsOrigins: [], rateLimiter, clientAddressOf: clientAddressFrom(trusted) });
+  const gateway = createGateway({ backends: [{ service: EchoService, address: `127.0.0.1:${await freePort()}` }], logger, corsOrigins: [], rateLimiter, clientAddressOf: clientAddressFrom(trusted) });
   gateways.push(gateway);
   const url = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}/${EchoService.typeName}/Echo`;
   return async (forwardedFor) => {

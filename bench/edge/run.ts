@@ -18,7 +18,6 @@ import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_pro
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startBenchDirectory } from "./directory.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
-import { stackEnv } from "../../lib/testing/index.ts";
+import { freePort, stackEnv } from "../../lib/testing/index.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const DURATION_S = Number(process.env["BENCH_DURATION_S"] ?? 5);
@@ -42,16 +41,6 @@ process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

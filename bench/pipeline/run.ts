@@ -24,14 +24,13 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createConnection } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "../../lib/kafka/index.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
-import { stackEnv } from "../../lib/testing/index.ts";
+import { portOpen, stackEnv } from "../../lib/testing/index.ts";
 import { ladderArgs, probeFile, runProcess } from "../../services/transcoder/adapters/ffmpeg.ts";
 import { planLadder } from "../../services/transcoder/domain/ladder.ts";
 import { interpretProbe } from "../../services/transcoder/domain/source.ts";
@@ -56,15 +55,6 @@ const median = (values: number[]) => {
 };
 const children: ChildProcess[] = [];
 
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
-}
 
 /**
  * Starts the upload service (+ catalog) in a child process; resolves once it prints its address.

@@ -6,3 +6,4 @@ export type { TestDatabase } from "./database.ts";
 export { createTestTokens } from "./tokens.ts";
 export { createEchoService } from "./echo-service.ts";
 export { codeOf, failureOf } from "./error-code.ts";
+export { freePort, portOpen } from "./ports.ts";

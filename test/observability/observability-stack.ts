@@ -5,7 +5,7 @@
 // with the exporter on, and restarted as they were afterwards.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { portOpen } from "../../lib/testing/index.ts";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -85,16 +85,6 @@ export async function ensureObservabilityStack(): Promise<ObservabilityStack> {
   };
 }
 
-export function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 /** Polls until `check` returns a value (not undefined), or fails after `ms` with the last error. */
 export async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { connect } from "node:net";
+import { portOpen } from "../../lib/testing/index.ts";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -116,13 +116,3 @@ async function waitForPort(port: number, children: ChildProcess[], logDir: strin
   throw new Error(`nothing listened on 127.0.0.1:${port} within 60 s; see ${logDir}`);
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
