@@ -1,7 +1,12 @@
 /**
- * A least-recently-used map bounded by the total size of its values in bytes.
- * A Map keeps insertion order, so re-inserting on access makes the first key
- * the least recently used one; eviction pops from the front.
+ * A map bounded by the total size of its values in bytes, evicting by
+ * second chance (CLOCK), an approximation of least-recently-used. A hit only
+ * sets a flag: the edge's hot path reads the same few playlists and segments
+ * tens of thousands of times a second, and moving the entry to the back of
+ * the Map on every read (delete + set) was a measurable part of a hit's cost.
+ * Eviction walks from the oldest insertion: an entry read since it was last
+ * passed gets its flag cleared and goes to the back; the first one not read
+ * is evicted.
  */
 export interface ByteLru<V> {
   get(key: string): V | undefined;
@@ -24,7 +29,7 @@ export interface ByteLruOptions {
 
 /** Creates a byte-bounded LRU; maxBytes 0 keeps nothing. */
 export function createByteLru<V>(options: ByteLruOptions): ByteLru<V> {
-  const entries = new Map<string, { value: V; size: number }>();
+  const entries = new Map<string, { value: V; size: number; used: boolean }>();
   const maxItem = Math.min(options.maxItemBytes ?? Math.floor(options.maxBytes / 4), options.maxBytes);
   let bytes = 0;
 
@@ -40,20 +45,27 @@ export function createByteLru<V>(options: ByteLruOptions): ByteLru<V> {
     get(key) {
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
-      entries.delete(key);
-      entries.set(key, entry);
+      entry.used = true;
       return entry.value;
     },
     set(key, value, size) {
       remove(key);
       if (size > maxItem || options.maxBytes <= 0) return false;
       while (bytes + size > options.maxBytes) {
-        const oldest = entries.keys().next();
+        const oldest = entries.entries().next();
         if (oldest.done) break;
-        remove(oldest.value);
-        options.onEvict?.(oldest.value);
+        const [oldestKey, candidate] = oldest.value;
+        entries.delete(oldestKey);
+        if (candidate.used) {
+          // Second chance: read since the hand last passed, so it goes to the back.
+          candidate.used = false;
+          entries.set(oldestKey, candidate);
+          continue;
+        }
+        bytes -= candidate.size;
+        options.onEvict?.(oldestKey);
       }
-      entries.set(key, { value, size });
+      entries.set(key, { value, size, used: false });
       bytes += size;
       return true;
     },

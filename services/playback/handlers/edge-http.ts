@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../../../lib/logger.ts";
 import type { EdgeStats } from "../domain/edge-stats.ts";
-import { contentTypeOf, objectKey, parseMediaPath, type MediaPath } from "../domain/media-path.ts";
+import { objectKey, parseMediaPath, type MediaPath } from "../domain/media-path.ts";
 import type { TieredCache, CacheEntry, LoadHints } from "../domain/tiered-cache.ts";
 import type { AccessDecision, VideoAccess, VideoState } from "../domain/video-access.ts";
 import { compressedVariant, etagMatches, parseRange, prepare, type Prepared, type Variant } from "./edge-responses.ts";
@@ -49,6 +49,21 @@ const PREFLIGHT = [
   0,
 ];
 
+/** A validated media path and its object key, remembered per request URL. */
+interface Route {
+  path: MediaPath;
+  key: string;
+}
+
+/**
+ * How many request URLs keep their parsed route. Players ask for the same
+ * playlists and segments over and over; parsing a path (two regular
+ * expressions, a few strings) cost more than the rest of a memory hit. The
+ * memo is dropped whole when full, so a flood of distinct URLs costs a parse
+ * each and bounded memory, as without it.
+ */
+const ROUTE_MEMO_MAX = 16_384;
+
 /** Request headers the edge looks at, read from rawHeaders without building req.headers. */
 interface Conditionals {
   ifNoneMatch: string | undefined;
@@ -95,7 +110,7 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
   };
 
   const send = (req: IncomingMessage, res: ServerResponse, entry: CacheEntry, path: MediaPath, decision: AccessDecision) => {
-    const prepared = prepare(entry, path.kind, contentTypeOf(path.kind, path.file));
+    const prepared = prepare(entry, path.kind, path.file);
     const isPublic = decision === "public";
     const head = req.method === "HEAD";
     const conditionals = readConditionals(req.rawHeaders);
@@ -111,6 +126,7 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
     } else {
       res.writeHead(200, isPublic ? chosen.publicHeaders : chosen.privateHeaders);
       if (head) res.end();
+      else if (chosen.text !== undefined) res.end(chosen.text, "latin1");
       else res.end(chosen.body);
     }
     if (path.kind === "segment" && !prepared.prefetched) {
@@ -120,11 +136,24 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
     }
   };
 
-  const serveEntry = (req: IncomingMessage, res: ServerResponse, path: MediaPath, state: VideoState) => {
+  const routes = new Map<string, Route>();
+  const routeOf = (url: string): Route | undefined => {
+    const known = routes.get(url);
+    if (known !== undefined) return known;
+    const query = url.indexOf("?");
+    const path = parseMediaPath(query < 0 ? url : url.slice(0, query));
+    if (!path) return undefined;
+    const route = { path, key: objectKey(path.videoId, path.file) };
+    if (routes.size >= ROUTE_MEMO_MAX) routes.clear();
+    routes.set(url, route);
+    return route;
+  };
+
+  const serveEntry = (req: IncomingMessage, res: ServerResponse, route: Route, state: VideoState) => {
+    const { path, key } = route;
     const decision = access.decide(state, path.videoId, path.token);
     if (decision === "forbidden") return plain(res, 403);
     if (decision === "gone") return plain(res, 404);
-    const key = objectKey(path.videoId, path.file);
     const hot = cache.peek(key);
     if (hot) {
       stats.memoryHits++;
@@ -161,16 +190,14 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
       return;
     }
     const url = req.url ?? "/";
-    const query = url.indexOf("?");
-    const pathname = query < 0 ? url : url.slice(0, query);
-    const path = parseMediaPath(pathname);
-    if (!path) return serveOther(req, res, pathname);
-    const state = access.cached(path.videoId);
-    if (state) return serveEntry(req, res, path, state);
+    const route = routeOf(url);
+    if (!route) return serveOther(req, res, url);
+    const state = access.cached(route.path.videoId);
+    if (state) return serveEntry(req, res, route, state);
     pending++;
     access
-      .resolve(path.videoId)
-      .then((resolved) => serveEntry(req, res, path, resolved))
+      .resolve(route.path.videoId)
+      .then((resolved) => serveEntry(req, res, route, resolved))
       .catch((err: unknown) => {
         logger.error({ err }, "edge request failed");
         if (!res.headersSent) plain(res, 503);
@@ -179,7 +206,9 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
   };
 
   const metricsAllowed = options.metricsAllowed ?? isLoopback;
-  const serveOther = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+  const serveOther = (req: IncomingMessage, res: ServerResponse, url: string) => {
+    const query = url.indexOf("?");
+    const pathname = query < 0 ? url : url.slice(0, query);
     if (pathname === "/metrics.json" && metricsAllowed(req.socket.remoteAddress)) {
       const body = JSON.stringify({ ...stats, ...options.describe?.() });
       res.writeHead(200, ["Content-Type", "application/json", "Cache-Control", "no-store"]);

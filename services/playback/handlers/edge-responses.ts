@@ -1,5 +1,5 @@
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
-import type { MediaKind } from "../domain/media-path.ts";
+import { contentTypeOf, type MediaKind } from "../domain/media-path.ts";
 import type { CacheEntry } from "../domain/tiered-cache.ts";
 
 /** Response header lists (flat name/value arrays, as http.ServerResponse.writeHead takes them). */
@@ -8,6 +8,13 @@ type HeaderList = (string | number)[];
 /** One encoding of an object: its bytes and ready-made headers. */
 export interface Variant {
   body: Buffer;
+  /**
+   * Small bodies also as a latin1 string (the same bytes): node:http writes a
+   * string body together with the headers in one write, where a Buffer costs
+   * a second chunk and a writev. Playlists are requested far more often than
+   * any one segment, so this is where the per-request overhead shows.
+   */
+  text: string | undefined;
   etag: string;
   /** 200 headers for public and for token-protected (private) responses. */
   publicHeaders: HeaderList;
@@ -31,7 +38,12 @@ export interface Prepared {
   prefetched: boolean;
 }
 
-const CORS: HeaderList = ["Access-Control-Allow-Origin", "*", "Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag"];
+/** Bodies up to this size are kept as a string too (see Variant.text). */
+export const SINGLE_WRITE_MAX_BYTES = 16 * 1024;
+
+// Content-Length is CORS-safelisted; the headers a player reads beyond it
+// (Content-Range, ETag) are exposed on 206 answers, where they matter.
+const CORS: HeaderList = ["Access-Control-Allow-Origin", "*"];
 
 /** Cache-Control for a kind of file: segments immutable, playlists short (shorter while still growing). */
 export function cacheControlFor(kind: MediaKind, final: boolean, scope: "public" | "private"): string {
@@ -53,17 +65,14 @@ function variant(body: Buffer, etag: string, prepared: Omit<Prepared, "identity"
   if (prepared.compressible) extra.push("Vary", "Accept-Encoding");
   if (encoding) extra.push("Content-Encoding", encoding);
   const common = (cacheControl: string): HeaderList => ["Cache-Control", cacheControl, "ETag", etag, ...extra, ...CORS];
-  const ok = (cacheControl: string): HeaderList => [
-    "Content-Type",
-    prepared.contentType,
-    "Content-Length",
-    body.length,
-    "Accept-Ranges",
-    "bytes",
-    ...common(cacheControl),
-  ];
+  // Ranges of a playlist are of no use to a player; every header costs a
+  // validation and a copy on each response, and playlists are the edge's most
+  // frequent answer, so only media files advertise range support.
+  const ranges: HeaderList = prepared.compressible ? [] : ["Accept-Ranges", "bytes"];
+  const ok = (cacheControl: string): HeaderList => ["Content-Type", prepared.contentType, "Content-Length", body.length, ...ranges, ...common(cacheControl)];
   return {
     body,
+    text: body.length <= SINGLE_WRITE_MAX_BYTES ? body.toString("latin1") : undefined,
     etag,
     publicHeaders: ok(prepared.publicCacheControl),
     privateHeaders: ok(prepared.privateCacheControl),
@@ -73,13 +82,13 @@ function variant(body: Buffer, etag: string, prepared: Omit<Prepared, "identity"
 }
 
 /** Builds (once) the prepared responses of a cache entry. */
-export function prepare(entry: CacheEntry, kind: MediaKind, contentType: string): Prepared {
+export function prepare(entry: CacheEntry, kind: MediaKind, file: string): Prepared {
   const existing = entry.prepared as Prepared | undefined;
   if (existing) return existing;
   const { object } = entry;
   const base = {
     compressible: kind === "master" || kind === "media-playlist",
-    contentType,
+    contentType: contentTypeOf(kind, file),
     publicCacheControl: cacheControlFor(kind, object.final, "public"),
     privateCacheControl: cacheControlFor(kind, object.final, "private"),
   };
