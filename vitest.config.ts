@@ -16,6 +16,7 @@ const serial = [
   "scripts/seed/**/*.test.ts",
   "services/transcoder/sigkill.test.ts",
   "loadtest/**/*.test.ts",
+  "test/hostile/**/*.test.ts",
 ];
 const ignored = ["node_modules/**", ".tools/**", ".data/**", ".stack/**", "gen/**"];
 

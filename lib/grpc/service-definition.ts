@@ -22,7 +22,7 @@ export function grpcMethodDefinition(method: DescMethod): MethodDefinition<unkno
     requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
     responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
     requestSerialize: serializer(method.input),
-    requestDeserialize: deserializer(method.input),
+    requestDeserialize: requestDeserializer(method.input),
     responseSerialize: serializer(method.output),
     responseDeserialize: deserializer(method.output),
   };
@@ -49,6 +49,31 @@ function serializer<Desc extends DescMessage>(schema: Desc) {
     const message = create(schema, value as MessageShape<Desc>);
     const bytes = toBinary(schema, message);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+/**
+ * A request whose bytes are not a valid message of its type. grpc-js answers
+ * a deserializer that throws with INTERNAL, which would call a client's
+ * malformed bytes our fault; the request arrives as this instead, and
+ * validateRequest (run before every handler) answers INVALID_ARGUMENT.
+ */
+export class UndecodableRequest {
+  readonly typeName: string;
+  readonly reason: string;
+  constructor(typeName: string, reason: string) {
+    this.typeName = typeName;
+    this.reason = reason;
+  }
+}
+
+function requestDeserializer<Desc extends DescMessage>(schema: Desc) {
+  return (bytes: Buffer): MessageShape<Desc> | UndecodableRequest => {
+    try {
+      return fromBinary(schema, bytes);
+    } catch (err) {
+      return new UndecodableRequest(schema.typeName, err instanceof Error ? err.message : String(err));
+    }
   };
 }
 

@@ -19,6 +19,8 @@ export interface Platform {
   edgeUrl: string;
   /** Folder of the services' logs (read them when a journey fails). */
   logDir: string;
+  /** The processes by name (identity, catalog, upload, transcoder, playback, gateway): alive, pid for /proc. */
+  processes: Record<string, ChildProcess>;
   stop(): Promise<void>;
 }
 
@@ -67,12 +69,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   await mkdir(logDir, { recursive: true });
 
   const children: ChildProcess[] = [];
+  const processes: Record<string, ChildProcess> = {};
   const run = (name: string, main: string) => {
     const log = createWriteStream(join(logDir, `${name}.log`));
     const child = spawn(process.execPath, ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", main], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     children.push(child);
+    processes[name] = child;
     return child;
   };
   const stop = async () => {
@@ -102,7 +106,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${ports.gateway}`, edgeUrl, logDir, stop };
+  return { url: `http://127.0.0.1:${ports.gateway}`, edgeUrl, logDir, processes, stop };
 }
 
 async function waitForPort(port: number, children: ChildProcess[], logDir: string): Promise<void> {
