@@ -10,6 +10,8 @@ export const playbackConfigSchema = z.object({
   PLAYBACK_HTTP_PORT: common.port(8081),
   /** Base URL players reach the edge at (put in GetPlaybackInfo's URLs). */
   PLAYBACK_PUBLIC_URL: z.string().url().default("http://127.0.0.1:8081"),
+  /** Time an HLS client has to send its request headers (slowloris defence). */
+  PLAYBACK_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   CATALOG_ADDR: z.string().min(1).default("127.0.0.1:50052"),
   REDIS_URL: common.redisUrl,
   KAFKA_BROKERS: common.kafkaBrokers,

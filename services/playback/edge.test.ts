@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
-import type { Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
 import { createPlaybackTokens } from "./domain/playback-token.ts";
@@ -256,6 +256,27 @@ describe("connections", () => {
       expect(sockets.size).toBe(1);
     } finally {
       agent.destroy();
+    }
+  });
+  it("drops a client that trickles its headers (slowloris) once the headers timeout passes", async () => {
+    const slow = await startTestEdge({ catalogAddress: directory.address, headersTimeoutMs: 1000 });
+    try {
+      const socket = connect({ host: "127.0.0.1", port: Number(new URL(slow.baseUrl).port) });
+      let answer = "";
+      socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+      const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now())));
+      socket.write(`GET /v/${publicVideo}/master.m3u8 HTTP/1.1\r\nHost: edge\r\n`);
+      const started = Date.now();
+      // A header line every 100 ms, never the blank line that ends them.
+      const trickle = setInterval(() => socket.writable && socket.write(`X-Slow-${Date.now()}: 1\r\n`), 100);
+      const end = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 6_000))]);
+      clearInterval(trickle);
+      socket.destroy();
+      expect(end, "the connection was still open after 6 s").toBeGreaterThan(0);
+      expect(end - started).toBeLessThan(4_000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await slow.close();
     }
   });
 });

@@ -42,6 +42,7 @@ runService({
         visibilityTtlMs: config.PLAYBACK_VISIBILITY_TTL_MS,
       },
       traceSampleRatio: config.PLAYBACK_TRACE_SAMPLE_RATIO,
+      headersTimeoutMs: config.PLAYBACK_HEADERS_TIMEOUT_MS,
     });
     registerEdgeMetrics(stats, () => server.cache.memoryBytes);
 

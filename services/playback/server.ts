@@ -35,6 +35,8 @@ export interface PlaybackServerDeps {
   stats?: EdgeStats;
   /** Share of edge requests traced (edge-tracing.ts); 0 turns it off. */
   traceSampleRatio?: number;
+  /** Time a client has to send a request's headers before it gets 408 and is dropped (default 20 s). */
+  headersTimeoutMs?: number;
 }
 
 /** The playback service, built but not listening: gRPC server, HTTP edge, and their parts. */
@@ -96,7 +98,18 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
     describe: () => ({ memoryBytes: cache.memoryBytes, redisReady: deps.shared.ready?.() ?? null }),
   });
   edgeRef.current = edge;
-  const http = createServer({ keepAliveTimeout: 65_000 }, sampleEdgeRequests(edge.handle, deps.traceSampleRatio ?? 0));
+  // A client that trickles its headers (slowloris) is answered 408 and dropped
+  // once headersTimeout passes; node:http checks every connectionsCheckingInterval.
+  const headersTimeout = deps.headersTimeoutMs ?? 20_000;
+  const http = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout,
+      requestTimeout: Math.max(30_000, headersTimeout),
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(headersTimeout / 4))),
+    },
+    sampleEdgeRequests(edge.handle, deps.traceSampleRatio ?? 0),
+  );
   const grpc = createGrpcServer({
     services: [registerService(PlaybackService, createPlaybackInfoService({ catalog: deps.catalog, tokens: deps.tokens, publicUrl: deps.publicUrl }))],
     logger: deps.logger,

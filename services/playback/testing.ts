@@ -161,6 +161,7 @@ export async function startTestEdge(options: {
   secrets?: string[];
   /** Token lifetime beyond the base 600 s (see PlaybackTokensOptions). */
   tokens?: { durationMarginSeconds?: number; maxTtlSeconds?: number };
+  headersTimeoutMs?: number;
 }): Promise<TestEdge> {
   const env = stackEnv();
   const logger = createLogger("playback-test", "silent");
@@ -178,6 +179,7 @@ export async function startTestEdge(options: {
     tokens,
     publicUrl: "http://edge.test",
     cache: { ...defaultCacheSettings, ...options.cache },
+    headersTimeoutMs: options.headersTimeoutMs,
   });
   const httpPort = await server.listenHttp("127.0.0.1", 0);
   const grpcPort = await server.grpc.listen("127.0.0.1", 0);
