@@ -24,6 +24,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startBenchDirectory } from "./directory.ts";
+import { mediaPlaylist } from "./media-playlist.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { freePort, stackEnv } from "../../lib/testing/index.ts";
 
@@ -318,12 +319,6 @@ async function main() {
   process.exit(0);
 }
 
-function mediaPlaylist(segments: number): string {
-  const lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD"];
-  for (let index = 0; index < segments; index++) lines.push("#EXTINF:2.000000,", `seg_${String(index).padStart(5, "0")}.ts`);
-  lines.push("#EXT-X-ENDLIST");
-  return `${lines.join("\n")}\n`;
-}
 
 function nginxConfig(work: string, www: string, port: number): string {
   const tmp = join(work, "nginx-tmp");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs a load/bench tool, idempotently, printing progress:
 #   install-tool.sh ghz|k6   → go install into .tools/bin (pinned versions)
-#   install-tool.sh nginx|wrk → Debian packages
+#   install-tool.sh nginx|wrk|valgrind|ab → Debian packages
 # Benches get .tools/bin on PATH from `./dev.sh bench`.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -39,5 +39,13 @@ case "${1:-}" in
     command -v wrk >/dev/null || apt_install wrk
     echo "wrk ready ($(command -v wrk))"
     ;;
-  *) echo "usage: $0 ghz|k6|nginx|wrk" >&2; exit 2 ;;
+  valgrind)
+    command -v callgrind_control >/dev/null || apt_install valgrind
+    echo "valgrind ready ($(command -v valgrind))"
+    ;;
+  ab)
+    command -v ab >/dev/null || apt_install apache2-utils
+    echo "ab ready ($(command -v ab))"
+    ;;
+  *) echo "usage: $0 ghz|k6|nginx|wrk|valgrind|ab" >&2; exit 2 ;;
 esac

@@ -95,7 +95,7 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
     access,
     stats,
     logger: deps.logger,
-    describe: () => ({ memoryBytes: cache.memoryBytes, redisReady: deps.shared.ready?.() ?? null }),
+    describe: () => ({ memoryBytes: cache.memoryBytes, redisReady: deps.shared.ready?.() ?? null, videoStates: access.sizes }),
   });
   edgeRef.current = edge;
   // A client that trickles its headers (slowloris) is answered 408 and dropped

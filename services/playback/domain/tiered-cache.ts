@@ -57,6 +57,8 @@ export interface TieredCache {
   /** Drops every object of the video from memory and Redis. */
   purgeVideo(videoId: string): Promise<void>;
   readonly memoryBytes: number;
+  /** Videos with loads in flight (the only ones a purge records an epoch for). */
+  readonly loadingVideos: number;
 }
 
 /** A strong ETag from the content: identical on every edge for the same bytes. */
@@ -70,8 +72,14 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
   const now = options.now ?? Date.now;
   const memory = createByteLru<CacheEntry>({ maxBytes: options.memoryMaxBytes, maxItemBytes: options.memoryMaxObjectBytes });
   const inflight = new Map<string, Promise<CacheEntry | undefined>>();
-  /** Bumped by a purge, so fetches that started before it do not store stale bytes. */
+  /**
+   * Bumped by a purge, so fetches that started before it do not store stale
+   * bytes. Only videos with loads in flight need one (loading counts them),
+   * and the entry goes when the last load ends: the maps stay as small as
+   * the work in flight, whatever number of videos is purged over time.
+   */
   const epochs = new Map<string, number>();
+  const loading = new Map<string, number>();
   const queue: { key: string; hints: LoadHints }[] = [];
   let prefetchRunning = 0;
 
@@ -122,7 +130,17 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
       if (!prefetch) stats.coalesced++;
       return pending;
     }
-    const promise = load(key, hints, prefetch).finally(() => inflight.delete(key));
+    const videoId = hints.videoId;
+    loading.set(videoId, (loading.get(videoId) ?? 0) + 1);
+    const promise = load(key, hints, prefetch).finally(() => {
+      inflight.delete(key);
+      const left = (loading.get(videoId) ?? 1) - 1;
+      if (left > 0) loading.set(videoId, left);
+      else {
+        loading.delete(videoId);
+        epochs.delete(videoId);
+      }
+    });
     inflight.set(key, promise);
     return promise;
   };
@@ -192,7 +210,7 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
       setImmediate(pump);
     },
     async purgeVideo(videoId) {
-      epochs.set(videoId, epochOf(videoId) + 1);
+      if (loading.has(videoId)) epochs.set(videoId, epochOf(videoId) + 1);
       memory.deletePrefix(`videos/${videoId}/`);
       for (let index = queue.length - 1; index >= 0; index--) {
         if (queue[index]?.hints.videoId === videoId) queue.splice(index, 1);
@@ -202,6 +220,9 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
     },
     get memoryBytes() {
       return memory.bytes;
+    },
+    get loadingVideos() {
+      return loading.size;
     },
   };
 }

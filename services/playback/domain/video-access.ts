@@ -24,6 +24,12 @@ export interface VideoAccessOptions {
   errorTtlMs: number;
   /** How long a deletion is remembered. */
   deletedTtlMs?: number;
+  /** Videos the catalog knows (and deletions) kept at most; the oldest answers go first (default 100,000). */
+  maxKnown?: number;
+  /** Ids the catalog does not know (or hides: private) kept at most, apart from the known ones (default 20,000). */
+  maxUnknown?: number;
+  /** Catalog lookups in flight at most; more new ids at once are refused as busy (default 256). */
+  maxLookups?: number;
   now?: () => number;
   onLookupError?(err: unknown): void;
 }
@@ -44,26 +50,55 @@ export interface VideoAccess {
   visibilityChanged(videoId: string, visibility: Visibility | undefined): void;
   /** A deletion from the catalog's events. */
   deleted(videoId: string): void;
+  /** How many entries each map holds (for /metrics.json and tests). */
+  readonly sizes: { known: number; unknown: number; lookups: number; epochs: number };
+}
+
+/**
+ * Thrown by resolve() when maxLookups catalog lookups are already in flight:
+ * a flood of made-up video ids gets quick refusals instead of one catalog
+ * call each. The edge answers 503 with Retry-After.
+ */
+export class LookupsBusyError extends Error {
+  constructor() {
+    super("too many catalog lookups in flight");
+  }
 }
 
 /** Creates the access policy over the catalog directory and the token keys. */
 export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
   const now = options.now ?? Date.now;
-  const states = new Map<string, VideoState>();
+  const maxKnown = options.maxKnown ?? 100_000;
+  const maxUnknown = options.maxUnknown ?? 20_000;
+  const maxLookups = options.maxLookups ?? 256;
+  // Two maps, so that ids nobody can watch (a flood of random ones, say) only
+  // ever push each other out, never the videos people are watching. Both
+  // evict their oldest answer first; a refresh re-inserts, so a watched video
+  // is never the oldest for long.
+  const known = new Map<string, VideoState>();
+  const unknown = new Map<string, VideoState>();
   const lookups = new Map<string, Promise<VideoState>>();
+  /** Bumped by events for videos with a lookup in flight, whose answer is then older than the event. */
   const epochs = new Map<string, number>();
 
-  const store = (videoId: string, state: VideoState) => {
-    if (states.size > 100_000) states.clear();
-    states.set(videoId, state);
+  const stateOf = (videoId: string) => known.get(videoId) ?? unknown.get(videoId);
+
+  const store = (videoId: string, state: VideoState, isKnown: boolean) => {
+    const [into, other, max] = isKnown ? [known, unknown, maxKnown] : [unknown, known, maxUnknown];
+    other.delete(videoId);
+    into.delete(videoId);
+    if (into.size >= max) into.delete(into.keys().next().value as string);
+    into.set(videoId, state);
     return state;
   };
 
   const lookup = async (videoId: string): Promise<VideoState> => {
     const epoch = epochs.get(videoId) ?? 0;
     let state: VideoState;
+    let found: boolean;
     try {
       const info = await options.directory.lookup(videoId);
+      found = info !== undefined;
       state = {
         open: info?.visibility === "public",
         complete: info?.complete ?? false,
@@ -73,22 +108,30 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
     } catch (err) {
       options.onLookupError?.(err);
       // Stale-if-error: a known answer outlives a catalog outage; an unknown video opens only with a token.
-      const previous = states.get(videoId);
+      const previous = stateOf(videoId);
+      found = known.has(videoId);
       state = previous
         ? { ...previous, expiresAtMs: now() + options.errorTtlMs }
         : { open: false, complete: false, deleted: false, expiresAtMs: now() + options.errorTtlMs };
     }
     // An event arrived meanwhile: it is newer than this answer.
-    if ((epochs.get(videoId) ?? 0) !== epoch) return states.get(videoId) ?? state;
-    return store(videoId, state);
+    if ((epochs.get(videoId) ?? 0) !== epoch) return stateOf(videoId) ?? state;
+    return store(videoId, state, found);
   };
 
-  const bump = (videoId: string) => epochs.set(videoId, (epochs.get(videoId) ?? 0) + 1);
+  // Only a lookup in flight can be overtaken by an event; otherwise there is nothing to record.
+  const bump = (videoId: string) => {
+    if (lookups.has(videoId)) epochs.set(videoId, (epochs.get(videoId) ?? 0) + 1);
+  };
 
   const refresh = (videoId: string): Promise<VideoState> => {
     let pending = lookups.get(videoId);
     if (!pending) {
-      pending = lookup(videoId).finally(() => lookups.delete(videoId));
+      if (lookups.size >= maxLookups) return Promise.reject(new LookupsBusyError());
+      pending = lookup(videoId).finally(() => {
+        lookups.delete(videoId);
+        epochs.delete(videoId);
+      });
       lookups.set(videoId, pending);
     }
     return pending;
@@ -100,12 +143,12 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
    * watched video never wait on the catalog.
    */
   const cached = (videoId: string): VideoState | undefined => {
-    const state = states.get(videoId);
+    const state = known.get(videoId) ?? unknown.get(videoId);
     if (state === undefined) return undefined;
     const at = now();
     if (state.expiresAtMs > at) return state;
     if (!state.deleted && state.expiresAtMs + options.ttlMs > at) {
-      void refresh(videoId);
+      refresh(videoId).catch(() => undefined);
       return state;
     }
     return undefined;
@@ -127,21 +170,29 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
     },
     visibilityChanged(videoId, visibility) {
       bump(videoId);
-      const previous = states.get(videoId);
+      const previous = stateOf(videoId);
       if (visibility === undefined) {
-        states.delete(videoId);
+        known.delete(videoId);
+        unknown.delete(videoId);
         return;
       }
-      store(videoId, {
-        open: visibility === "public",
-        complete: previous?.complete ?? false,
-        deleted: false,
-        expiresAtMs: now() + options.ttlMs,
-      });
+      store(
+        videoId,
+        {
+          open: visibility === "public",
+          complete: previous?.complete ?? false,
+          deleted: false,
+          expiresAtMs: now() + options.ttlMs,
+        },
+        true,
+      );
     },
     deleted(videoId) {
       bump(videoId);
-      store(videoId, { open: false, complete: false, deleted: true, expiresAtMs: now() + (options.deletedTtlMs ?? 24 * 3600_000) });
+      store(videoId, { open: false, complete: false, deleted: true, expiresAtMs: now() + (options.deletedTtlMs ?? 24 * 3600_000) }, true);
+    },
+    get sizes() {
+      return { known: known.size, unknown: unknown.size, lookups: lookups.size, epochs: epochs.size };
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Logger } from "../../../lib/logger.ts";
 import type { EdgeStats } from "../domain/edge-stats.ts";
 import { objectKey, parseMediaPath, type MediaPath } from "../domain/media-path.ts";
 import type { TieredCache, CacheEntry, LoadHints } from "../domain/tiered-cache.ts";
-import type { AccessDecision, VideoAccess, VideoState } from "../domain/video-access.ts";
+import { LookupsBusyError, type AccessDecision, type VideoAccess, type VideoState } from "../domain/video-access.ts";
 import { compressedVariant, etagMatches, parseRange, prepare, type Prepared, type Variant } from "./edge-responses.ts";
 
 export interface EdgeHandlerOptions {
@@ -199,8 +199,12 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
       .resolve(route.path.videoId)
       .then((resolved) => serveEntry(req, res, route, resolved))
       .catch((err: unknown) => {
-        logger.error({ err }, "edge request failed");
-        if (!res.headersSent) plain(res, 503);
+        // Busy: too many unknown ids at once (see LookupsBusyError); nothing broke, so no error log.
+        if (!(err instanceof LookupsBusyError)) logger.error({ err }, "edge request failed");
+        if (!res.headersSent) {
+          res.writeHead(503, ["Retry-After", "1", ...END]);
+          res.end();
+        }
       })
       .finally(() => pending--);
   };
