@@ -194,3 +194,61 @@ describe("the chart on a real API server (kube-apiserver, controllers, scheduler
     await eventually(allAvailable, phaseTimeout);
   }, 2 * phaseTimeout);
 });
+
+describe("the dev dependency profile on the API server", () => {
+  const devNamespace = `${namespace}-dev`;
+  interface StatefulSet extends K8sObject {
+    spec: { replicas: number };
+    status: { availableReplicas?: number };
+  }
+  interface Job extends K8sObject {
+    status: { succeeded?: number; conditions?: Condition[] };
+  }
+
+  afterAll(async () => {
+    await helm(["uninstall", release, "-n", devNamespace, "--wait", "--timeout", "60s"]).catch(() => "");
+    await kubectl(["delete", "namespace", devNamespace, "--wait=false"]).catch(() => "");
+  }, 120_000);
+
+  it("installs with its Secret: the four StatefulSets available, the set-up Job complete, the Ingresses stored", async () => {
+    await kubectl(["create", "namespace", devNamespace]);
+    const value = () => randomBytes(16).toString("hex");
+    const password = value();
+    await kubectl([
+      "-n", devNamespace, "create", "secret", "generic", "xtream-dev-deps",
+      `--from-literal=postgres-password=${password}`,
+      `--from-literal=database-url=postgres://xtream:${password}@xtream-postgres:5432/xtream`,
+      `--from-literal=redis-password=${value()}`,
+      `--from-literal=redis-url=redis://:${value()}@xtream-redis:6379`,
+      `--from-literal=access-key=${value()}`,
+      `--from-literal=secret-key=${value()}`,
+    ]);
+    // No storage provisioner here: emptyDir data. A second release's collector cannot take the
+    // nodes' hostPorts again, so this one uses the node-local Service.
+    const sets = [
+      "networkPolicy.enabled=true",
+      "ingress.enabled=true",
+      "collector.endpointMode=nodeLocalService",
+      "devDependencies.postgres.storage=",
+      "devDependencies.redpanda.storage=",
+      "devDependencies.minio.storage=",
+    ];
+    // --wait covers the post-install hook: the set-up Job must complete for install to succeed.
+    await helm(["install", release, chartDir, "-n", devNamespace, "-f", join(chartDir, "values-dev-deps.yaml"), ...setArgs(sets), "--wait", "--timeout", "180s"]);
+    const statefulSets = (await kubectlJson<List<StatefulSet>>(["-n", devNamespace, "get", "statefulsets"])).items;
+    expect(statefulSets.map((set) => [set.metadata.name, set.status.availableReplicas]).sort()).toEqual(
+      ["minio", "postgres", "redis", "redpanda"].map((name) => [`xtream-${name}`, 1]),
+    );
+    const job = await kubectlJson<Job>(["-n", devNamespace, "get", "job", "xtream-dev-setup"]);
+    expect(job.status.succeeded).toBe(1);
+    const ingresses = (await kubectlJson<List<K8sObject & { spec: { ingressClassName: string } }>>(["-n", devNamespace, "get", "ingresses"])).items;
+    expect(ingresses.map((i) => [i.metadata.name, i.spec.ingressClassName]).sort()).toEqual([
+      ["xtream-app", "nginx"],
+      ["xtream-media", "nginx"],
+    ]);
+    await eventually(async () => {
+      const missing = (await kubectlJson<List<Deployment>>(["-n", devNamespace, "get", "deployments"])).items.filter((d) => d.status.availableReplicas !== d.spec.replicas);
+      return missing.length === 0 ? true : `not available: ${missing.map((d) => d.metadata.name).join(", ")}`;
+    }, phaseTimeout);
+  }, phaseTimeout + 120_000);
+});
