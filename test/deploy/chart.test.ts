@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   chartDir,
   deployToolsPresent,
+  hadolint,
   helmLint,
   helmTemplate,
   installDeployTools,
@@ -510,4 +511,18 @@ describe("scaling on the work", () => {
       expect(spec.metrics.map((metric) => metric.resource.name)).toEqual(["cpu"]);
     }
   });
+});
+
+describe("images", () => {
+  it("lints the Dockerfile and the collector's Containerfile with hadolint (no builder here: base images need a container registry)", async () => {
+    for (const file of [join(repoRoot, "Dockerfile"), join(repoRoot, "observability", "collector", "Containerfile")]) {
+      const result = await hadolint(file);
+      expect(result.ok, `${file}\n${result.output}`).toBe(true);
+    }
+    // The linter is on: an unpinned base image and a root user fail it.
+    const bad = await hadolint("-", "FROM node:latest\nRUN cd /app && npm ci\nUSER root\n");
+    expect(bad.ok).toBe(false);
+    expect(bad.output).toMatch(/DL3007/);
+    expect(bad.output).toMatch(/DL3002/);
+  }, toolTimeout);
 });

@@ -25,6 +25,7 @@ export const tools = {
   helm: bin("helm"),
   kubeconform: bin("kubeconform"),
   otelcol: bin("otelcol-xtream"),
+  hadolint: bin("hadolint"),
   schemas: join(repoRoot, ".tools", "kubernetes-json-schema"),
 };
 
@@ -34,6 +35,7 @@ export function deployToolsPresent(): boolean {
     existsSync(tools.helm) &&
     existsSync(tools.kubeconform) &&
     existsSync(tools.otelcol) &&
+    existsSync(tools.hadolint) &&
     existsSync(join(tools.schemas, `v${kubernetesVersion}-local-strict`, "deployment-apps-v1.json"))
   );
 }
@@ -129,4 +131,18 @@ export async function validateCollectorConfig(files: string[], env: Record<strin
     const failure = error as { stdout?: string; stderr?: string; message: string };
     return { ok: false, output: `${failure.message}\n${failure.stdout ?? ""}${failure.stderr ?? ""}` };
   }
+}
+
+/** `hadolint --config k8s/hadolint.yaml` on a file, or on TEXT through stdin when given. */
+export async function hadolint(file: string, text?: string): Promise<KubeconformResult> {
+  const args = ["--no-color", "--config", join(repoRoot, "k8s", "hadolint.yaml"), text === undefined ? file : "-"];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(tools.hadolint, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolvePromise({ ok: code === 0, output }));
+    child.stdin.end(text ?? "");
+  });
 }
