@@ -199,9 +199,11 @@ cmd_test() {
   tsc -p web --noEmit
   say "deploy tools (helm, kubeconform, Kubernetes schemas, OpenTelemetry Collector)"
   bash "$STACK/install-deploy-tools.sh" all
-  # The trace test (test/observability) starts Jaeger and VictoriaMetrics: build them now, not in a test hook.
-  say "Kubernetes control plane and kwok for test/deploy/cluster.test.ts (built once, ~8 min cold)"
+  say "Kubernetes control plane and kwok for test/deploy/cluster.test.ts (built once)"
   bash "$ROOT/scripts/k8s/cluster.sh" install
+  say "OpenTofu and its Helm provider for test/deploy/terraform.test.ts (built once)"
+  bash "$STACK/install-tofu.sh"
+  # The trace test (test/observability) starts Jaeger and VictoriaMetrics: build them now, not in a test hook.
   say "observability tools (Jaeger, VictoriaMetrics)"
   bash "$STACK/jaeger.sh" install
   bash "$STACK/victoriametrics.sh" install

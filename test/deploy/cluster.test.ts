@@ -4,15 +4,20 @@
 // Then it checks what a person would check first: every Deployment available, the
 // collector DaemonSet with exactly one pod per node, the collector Service with a ready
 // endpoint on every node, ServiceAccounts, RBAC and NetworkPolicies accepted and in force
-// at the API, `helm upgrade` and `helm rollback`. No container runs (kwok marks scheduled
+// at the API, `helm upgrade` and `helm rollback`; then the dev values profile in a second
+// release, and the OpenTofu dev environment (k8s/terraform) planned, applied and destroyed
+// through the Helm provider built here. No container runs (kwok marks scheduled
 // pods Running and Ready), so this proves the objects, their wiring and the controllers'
 // view of them, not the processes inside.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterRunning, clusterScriptRun, eventually, fakeNodeCount, helm, kubectl, kubectlJson } from "./cluster.ts";
+import { clusterRunning, clusterScriptRun, eventually, fakeNodeCount, helm, kubeconfig, kubectl, kubectlJson } from "./cluster.ts";
 import { chartDir, parseManifests, repoRoot, type K8sObject } from "./deploy-tools.ts";
+import { installTofu, tofu, tofuPresent } from "./tofu.ts";
 
 interface Condition {
   type: string;
@@ -251,4 +256,52 @@ describe("the dev dependency profile on the API server", () => {
       return missing.length === 0 ? true : `not available: ${missing.map((d) => d.metadata.name).join(", ")}`;
     }, phaseTimeout);
   }, phaseTimeout + 120_000);
+});
+
+describe("the OpenTofu dev environment against the API server", () => {
+  const tofuNamespace = `${namespace}-tofu`;
+  let dataDir = "";
+  // A throw-away cluster: no storage provisioner (emptyDir data), the collector behind its
+  // node-local Service (the first release holds the nodes' hostPorts).
+  const vars = () => [
+    "-var", `kubeconfig=${kubeconfig}`,
+    "-var", `namespace=${tofuNamespace}`,
+    "-var", 'set={"collector.endpointMode"="nodeLocalService","devDependencies.postgres.storage"="","devDependencies.redpanda.storage"="","devDependencies.minio.storage"=""}',
+    // Not TF_DATA_DIR/terraform.tfstate: tofu keeps its backend settings there.
+    `-state=${join(dataDir, "xtream.tfstate")}`,
+  ];
+
+  beforeAll(async () => {
+    if (!tofuPresent()) await installTofu();
+    dataDir = await mkdtemp(join(tmpdir(), "xtream-tofu-plan-"));
+    await kubectl(["create", "namespace", tofuNamespace]);
+    const value = () => randomBytes(16).toString("hex");
+    const keys = ["postgres-password", "database-url", "redis-password", "redis-url", "access-key", "secret-key"];
+    await kubectl(["-n", tofuNamespace, "create", "secret", "generic", "xtream-dev-deps", ...keys.map((key) => `--from-literal=${key}=${value()}`)]);
+  }, 60 * 60_000);
+
+  afterAll(async () => {
+    if (dataDir) {
+      await tofu("dev", dataDir, ["destroy", "-auto-approve", ...vars()]).catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    await kubectl(["delete", "namespace", tofuNamespace, "--wait=false"]).catch(() => "");
+  }, 180_000);
+
+  it("plans one release, applies it (Helm provider from the local mirror), then plans no change, and destroys it", async () => {
+    expect((await tofu("dev", dataDir, ["init", "-backend=false"])).ok).toBe(true);
+    const plan = await tofu("dev", dataDir, ["plan", ...vars()]);
+    expect(plan.ok, plan.output).toBe(true);
+    expect(plan.output).toMatch(/Plan: 1 to add, 0 to change, 0 to destroy/);
+    const apply = await tofu("dev", dataDir, ["apply", "-auto-approve", ...vars()]);
+    expect(apply.ok, apply.output).toBe(true);
+    const releases = JSON.parse(await helm(["list", "-n", tofuNamespace, "-o", "json"])) as { name: string; status: string }[];
+    expect(releases.map((r) => [r.name, r.status])).toEqual([["xtream", "deployed"]]);
+    const again = await tofu("dev", dataDir, ["plan", "-detailed-exitcode", ...vars()]);
+    expect(again.ok, again.output).toBe(true);
+    expect(again.output).toMatch(/No changes/);
+    const destroy = await tofu("dev", dataDir, ["destroy", "-auto-approve", ...vars()]);
+    expect(destroy.ok, destroy.output).toBe(true);
+    expect(JSON.parse(await helm(["list", "-n", tofuNamespace, "-o", "json"]))).toEqual([]);
+  }, 300_000);
 });
