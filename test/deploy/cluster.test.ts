@@ -11,13 +11,12 @@
 // view of them, not the processes inside.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterRunning, clusterScriptRun, eventually, fakeNodeCount, helm, kubeconfig, kubectl, kubectlJson } from "./cluster.ts";
 import { chartDir, parseManifests, repoRoot, type K8sObject } from "./deploy-tools.ts";
-import { installTofu, tofu, tofuPresent } from "./tofu.ts";
+import { installTofu, tofu, tofuPresent, tofuWorkspace } from "./tofu.ts";
 
 interface Condition {
   type: string;
@@ -260,20 +259,19 @@ describe("the dev dependency profile on the API server", () => {
 
 describe("the OpenTofu dev environment against the API server", () => {
   const tofuNamespace = `${namespace}-tofu`;
-  let dataDir = "";
+  let workspace = "";
   // A throw-away cluster: no storage provisioner (emptyDir data), the collector behind its
   // node-local Service (the first release holds the nodes' hostPorts).
   const vars = () => [
     "-var", `kubeconfig=${kubeconfig}`,
     "-var", `namespace=${tofuNamespace}`,
     "-var", 'set={"collector.endpointMode"="nodeLocalService","devDependencies.postgres.storage"="","devDependencies.redpanda.storage"="","devDependencies.minio.storage"=""}',
-    // Not TF_DATA_DIR/terraform.tfstate: tofu keeps its backend settings there.
-    `-state=${join(dataDir, "xtream.tfstate")}`,
+    `-state=${join(workspace, "xtream.tfstate")}`,
   ];
 
   beforeAll(async () => {
     if (!tofuPresent()) await installTofu();
-    dataDir = await mkdtemp(join(tmpdir(), "xtream-tofu-plan-"));
+    workspace = await tofuWorkspace();
     await kubectl(["create", "namespace", tofuNamespace]);
     const value = () => randomBytes(16).toString("hex");
     const keys = ["postgres-password", "database-url", "redis-password", "redis-url", "access-key", "secret-key"];
@@ -281,26 +279,26 @@ describe("the OpenTofu dev environment against the API server", () => {
   }, 60 * 60_000);
 
   afterAll(async () => {
-    if (dataDir) {
-      await tofu("dev", dataDir, ["destroy", "-auto-approve", ...vars()]).catch(() => undefined);
-      await rm(dataDir, { recursive: true, force: true });
+    if (workspace) {
+      await tofu("dev", workspace, ["destroy", "-auto-approve", ...vars()]).catch(() => undefined);
+      await rm(workspace, { recursive: true, force: true });
     }
     await kubectl(["delete", "namespace", tofuNamespace, "--wait=false"]).catch(() => "");
   }, 180_000);
 
   it("plans one release, applies it (Helm provider from the local mirror), then plans no change, and destroys it", async () => {
-    expect((await tofu("dev", dataDir, ["init", "-backend=false"])).ok).toBe(true);
-    const plan = await tofu("dev", dataDir, ["plan", ...vars()]);
+    expect((await tofu("dev", workspace, ["init", "-backend=false"])).ok).toBe(true);
+    const plan = await tofu("dev", workspace, ["plan", ...vars()]);
     expect(plan.ok, plan.output).toBe(true);
     expect(plan.output).toMatch(/Plan: 1 to add, 0 to change, 0 to destroy/);
-    const apply = await tofu("dev", dataDir, ["apply", "-auto-approve", ...vars()]);
+    const apply = await tofu("dev", workspace, ["apply", "-auto-approve", ...vars()]);
     expect(apply.ok, apply.output).toBe(true);
     const releases = JSON.parse(await helm(["list", "-n", tofuNamespace, "-o", "json"])) as { name: string; status: string }[];
     expect(releases.map((r) => [r.name, r.status])).toEqual([["xtream", "deployed"]]);
-    const again = await tofu("dev", dataDir, ["plan", "-detailed-exitcode", ...vars()]);
+    const again = await tofu("dev", workspace, ["plan", "-detailed-exitcode", ...vars()]);
     expect(again.ok, again.output).toBe(true);
     expect(again.output).toMatch(/No changes/);
-    const destroy = await tofu("dev", dataDir, ["destroy", "-auto-approve", ...vars()]);
+    const destroy = await tofu("dev", workspace, ["destroy", "-auto-approve", ...vars()]);
     expect(destroy.ok, destroy.output).toBe(true);
     expect(JSON.parse(await helm(["list", "-n", tofuNamespace, "-o", "json"]))).toEqual([]);
   }, 300_000);

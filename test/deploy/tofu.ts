@@ -5,6 +5,8 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { cp, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "./deploy-tools.ts";
@@ -16,9 +18,25 @@ const cliConfig = join(repoRoot, ".tools", "tofu.rc");
 /** The environments of k8s/terraform/environments. */
 export const tofuEnvironments = ["dev", "staging", "production"] as const;
 
-/** The directory of one environment. */
-export function environmentDir(environment: string): string {
-  return join(repoRoot, "k8s", "terraform", "environments", environment);
+/**
+ * A private copy of k8s/terraform and the chart (symlinks resolved) in a new temporary
+ * directory, so parallel test files never share tofu's lock file or state; returns it.
+ */
+export async function tofuWorkspace(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "xtream-tofu-"));
+  for (const part of ["terraform", "xtream"]) {
+    await cp(join(repoRoot, "k8s", part), join(root, "k8s", part), {
+      recursive: true,
+      dereference: true,
+      filter: (source) => !/\.terraform(\.lock\.hcl)?$|\.tfstate/.test(source),
+    });
+  }
+  return root;
+}
+
+/** The directory of one environment, in the repository or in a workspace copy. */
+export function environmentDir(environment: string, root = repoRoot): string {
+  return join(root, "k8s", "terraform", "environments", environment);
 }
 
 /** True when tofu and the provider mirror are installed. */
@@ -43,15 +61,26 @@ export interface TofuResult {
 }
 
 /**
- * `tofu -chdir=<environment dir> ARGS`, with the local provider mirror, no colour, no input,
- * and TF_DATA_DIR in DATADIR (so nothing but the git-ignored lock file lands in the repository).
+ * `tofu -chdir=<environment dir in WORKSPACE> ARGS` (see tofuWorkspace), with the local
+ * provider mirror, no colour and no input.
  */
-export async function tofu(environment: string, dataDir: string, args: string[], env: Record<string, string> = {}): Promise<TofuResult> {
+export async function tofu(environment: string, workspace: string, args: string[]): Promise<TofuResult> {
   try {
-    const { stdout, stderr } = await run(tofuPath, [`-chdir=${environmentDir(environment)}`, ...args, "-no-color"], {
-      env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: dataDir, TF_IN_AUTOMATION: "1", TF_INPUT: "0", ...env },
+    const { stdout, stderr } = await run(tofuPath, [`-chdir=${environmentDir(environment, workspace)}`, ...args, "-no-color"], {
+      env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: "1", TF_INPUT: "0" },
       maxBuffer: 32 * 1024 * 1024,
     });
+    return { ok: true, output: stdout + stderr };
+  } catch (error) {
+    const failure = error as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${failure.message}\n${failure.stdout ?? ""}${failure.stderr ?? ""}` };
+  }
+}
+
+/** `tofu fmt -check -recursive` over k8s/terraform in the repository. */
+export async function tofuFmtCheck(): Promise<TofuResult> {
+  try {
+    const { stdout, stderr } = await run(tofuPath, ["fmt", "-check", "-recursive", "-diff", "-no-color", join(repoRoot, "k8s", "terraform")]);
     return { ok: true, output: stdout + stderr };
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };
