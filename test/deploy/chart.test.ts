@@ -422,11 +422,15 @@ describe("dev dependency profile (values-dev-deps.yaml)", () => {
     expect(buckets.args?.join("\n")).toMatch(/mc mb --ignore-existing dev\/xtream-sources dev\/xtream-media/);
   });
 
-  it("lets only the release's pods reach the dependencies when NetworkPolicies are on", () => {
+  it("lets only the release's pods (and KEDA, when on) reach the dependencies when NetworkPolicies are on", async () => {
     const policy = findObject(dev, "NetworkPolicy", "xtream-dev-dependencies")["spec"] as { ingress: { from: { podSelector: unknown }[] }[] };
     expect(policy.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "xtream" } } }] }]);
     const catalogEgress = JSON.stringify(findObject(dev, "NetworkPolicy", "xtream-catalog")["spec"]);
     expect(catalogEgress).toContain('"app.kubernetes.io/name":"postgres"');
+    // With KEDA on, its operator (namespace keda) may read the lag from Redpanda, and only that port.
+    const withKeda = parseManifests(await helmTemplate({ "networkPolicy.enabled": "true", "keda.enabled": "true" }, "xtream", [devProfile]));
+    const kedaRule = (findObject(withKeda, "NetworkPolicy", "xtream-dev-dependencies")["spec"] as { ingress: unknown[] }).ingress[1];
+    expect(kedaRule).toEqual({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } } }], ports: [{ port: 9093, protocol: "TCP" }] });
   });
 });
 
