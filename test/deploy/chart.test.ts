@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   chartDir,
   deployToolsPresent,
+  hadolint,
   helmLint,
   helmTemplate,
   installDeployTools,
@@ -37,6 +38,8 @@ const allSwitchesOn: HelmSets = {
   "autoscaling.enabled": "true",
   "networkPolicy.enabled": "true",
   "loadGenerator.enabled": "true",
+  "ingress.enabled": "true",
+  "ingress.hosts.grpc": "grpc.example.org",
   "collector.metrics.otlpHttpEndpoint": "http://prometheus-server.monitoring.svc.cluster.local:9090/api/v1/otlp",
 };
 
@@ -361,3 +364,169 @@ describe("collector config", () => {
   }, toolTimeout);
 });
 
+
+const devProfile = join(chartDir, "values-dev-deps.yaml");
+const devDependencyNames = ["postgres", "redis", "redpanda", "minio"];
+
+describe("dev dependency profile (values-dev-deps.yaml)", () => {
+  let dev: K8sObject[] = [];
+  let devText = "";
+  beforeAll(async () => {
+    devText = await helmTemplate({ "networkPolicy.enabled": "true" }, "xtream", [devProfile]);
+    dev = parseManifests(devText);
+  }, toolTimeout);
+
+  it("passes helm lint --strict and kubeconform", async () => {
+    await expect(helmLint({ "networkPolicy.enabled": "true" }, [devProfile])).resolves.toContain("0 chart(s) failed");
+    const result = await kubeconform(devText);
+    expect(result.output).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
+    expect(result.ok, result.output).toBe(true);
+  }, toolTimeout);
+
+  it("is off by default: production values render no StatefulSet and no set-up Job", () => {
+    for (const doc of [defaults, allOn]) {
+      expect(objectsOf(doc, "StatefulSet")).toEqual([]);
+      expect(objectsOf(doc, "Job").map((job) => job.metadata.name)).not.toContain("xtream-dev-setup");
+    }
+  });
+
+  it("runs PostgreSQL, Redis, Redpanda and MinIO with pinned images, credentials only from the existing Secret", () => {
+    for (const name of devDependencyNames) {
+      const set = findObject(dev, "StatefulSet", `xtream-${name}`);
+      findObject(dev, "Service", `xtream-${name}`);
+      for (const container of containersOf(set)) {
+        expect(container.image, name).toMatch(/:[^:]*\d[^:]*$/);
+        expect(container.image, name).not.toMatch(/:latest$/);
+        for (const [variable, entry] of envOf(container)) {
+          if (/PASSWORD|ROOT_USER|SECRET/.test(variable)) expect(entry.valueFrom?.secretKeyRef?.name, `${name} ${variable}`).toBe("xtream-dev-deps");
+        }
+      }
+    }
+    expect(objectsOf(dev, "Secret")).toEqual([]);
+    // The services read the same Secret and find the in-release dependencies.
+    const upload = envOf(containersOf(findObject(dev, "Deployment", "xtream-upload"))[0]);
+    expect(upload.get("DATABASE_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-dev-deps", key: "database-url" });
+    expect(upload.get("MINIO_ACCESS_KEY")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-dev-deps", key: "access-key" });
+    expect(upload.get("KAFKA_BROKERS")?.value).toBe("xtream-redpanda-0.xtream-redpanda.xtream.svc.cluster.local:9093");
+    expect(upload.get("MINIO_ENDPOINT")?.value).toBe("http://xtream-minio.xtream.svc.cluster.local:9000");
+  });
+
+  it("creates both buckets and every topic with its partitions in a post-install/upgrade Job", () => {
+    const job = findObject(dev, "Job", "xtream-dev-setup");
+    expect((job.metadata as { annotations?: Record<string, string> }).annotations?.["helm.sh/hook"]).toBe("post-install,post-upgrade");
+    const [topics, buckets] = containersOf(job) as unknown as [{ args?: string[] }, { args?: string[] }];
+    const script = topics.args?.join("\n") ?? "";
+    for (const [topic, partitions] of [["video.uploaded", 12], ["video.transcoded", 3], ["video.dead-letter", 1]] as const) {
+      expect(script).toContain(`rpk topic create ${topic} -p ${String(partitions)} -r 1`);
+    }
+    expect(buckets.args?.join("\n")).toMatch(/mc mb --ignore-existing dev\/xtream-sources dev\/xtream-media/);
+  });
+
+  it("lets only the release's pods (and KEDA, when on) reach the dependencies when NetworkPolicies are on", async () => {
+    const policy = findObject(dev, "NetworkPolicy", "xtream-dev-dependencies")["spec"] as { ingress: { from: { podSelector: unknown }[] }[] };
+    expect(policy.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "xtream" } } }] }]);
+    const catalogEgress = JSON.stringify(findObject(dev, "NetworkPolicy", "xtream-catalog")["spec"]);
+    expect(catalogEgress).toContain('"app.kubernetes.io/name":"postgres"');
+    // With KEDA on, its operator (namespace keda) may read the lag from Redpanda, and only that port.
+    const withKeda = parseManifests(await helmTemplate({ "networkPolicy.enabled": "true", "keda.enabled": "true" }, "xtream", [devProfile]));
+    const kedaRule = (findObject(withKeda, "NetworkPolicy", "xtream-dev-dependencies")["spec"] as { ingress: unknown[] }).ingress[1];
+    expect(kedaRule).toEqual({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } } }], ports: [{ port: 9093, protocol: "TCP" }] });
+  });
+});
+
+describe("Ingress (NGINX)", () => {
+  interface IngressSpec {
+    ingressClassName: string;
+    rules: { host: string; http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[];
+  }
+  const ingress = (name: string) => {
+    const object = findObject(allOn, "Ingress", name);
+    return { annotations: (object.metadata as { annotations?: Record<string, string> }).annotations ?? {}, spec: object["spec"] as IngressSpec };
+  };
+
+  it("routes the app host to the gateway, the grpc host to it as gRPC, the media host to the edge, class nginx", () => {
+    const routes = ["xtream-app", "xtream-grpc", "xtream-media"].map((name) => {
+      const { spec } = ingress(name);
+      expect(spec.ingressClassName).toBe("nginx");
+      const [rule] = spec.rules;
+      return [rule?.host, rule?.http.paths[0]?.backend.service.name, rule?.http.paths[0]?.backend.service.port.name];
+    });
+    expect(routes).toEqual([
+      ["xtream.example.org", "xtream-gateway", "http"],
+      ["grpc.example.org", "xtream-gateway", "http"],
+      ["media.example.org", "xtream-playback", "http-edge"],
+    ]);
+    expect(ingress("xtream-grpc").annotations["nginx.ingress.kubernetes.io/backend-protocol"]).toBe("GRPC");
+  });
+
+  it("caches the edge's answers by their Cache-Control (immutable segments) on the media host only", () => {
+    const media = ingress("xtream-media").annotations;
+    expect(media["nginx.ingress.kubernetes.io/proxy-buffering"]).toBe("on");
+    expect(media["nginx.ingress.kubernetes.io/configuration-snippet"]).toMatch(/proxy_cache xtream_media;/);
+    // NGINX stores only what the upstream's Cache-Control allows: nothing overrides it.
+    expect(media["nginx.ingress.kubernetes.io/configuration-snippet"]).not.toMatch(/proxy_ignore_headers|proxy_cache_valid/);
+    expect(JSON.stringify(ingress("xtream-app").annotations)).not.toMatch(/proxy_cache/);
+  });
+
+  it("names TLS Secrets only", async () => {
+    const text = await helmTemplate({ "ingress.enabled": "true", "ingress.tls[0].secretName": "xtream-tls", "ingress.tls[0].hosts[0]": "xtream.example.org" });
+    const app = findObject(parseManifests(text), "Ingress", "xtream-app")["spec"] as { tls: unknown };
+    expect(app.tls).toEqual([{ secretName: "xtream-tls", hosts: ["xtream.example.org"] }]);
+    expect(objectsOf(parseManifests(text), "Secret")).toEqual([]);
+  }, toolTimeout);
+});
+
+describe("scaling on the work", () => {
+  it("scales the transcoder with KEDA on its group's lag on video.uploaded, bounded by its partitions, instead of a CPU HPA", async () => {
+    const text = await helmTemplate({ "keda.enabled": "true", "autoscaling.enabled": "true" });
+    const objects = parseManifests(text);
+    const scaled = findObject(objects, "ScaledObject", "xtream-transcoder")["spec"] as {
+      scaleTargetRef: { name: string };
+      maxReplicaCount: number;
+      triggers: { type: string; metadata: Record<string, string> }[];
+    };
+    expect(scaled.scaleTargetRef.name).toBe("xtream-transcoder");
+    expect(scaled.maxReplicaCount).toBe(12);
+    expect(scaled.triggers.map((trigger) => trigger.type)).toEqual(["kafka"]);
+    expect(scaled.triggers[0]?.metadata).toMatchObject({
+      consumerGroup: "xtream-transcoder",
+      topic: "video.uploaded",
+      allowIdleConsumers: "false",
+      bootstrapServers: "redpanda.xtream-deps.svc.cluster.local:9093",
+    });
+    // KEDA owns the transcoder's HPA; the chart's CPU HPAs remain for the others (gateway, edge).
+    const hpas = objectsOf(objects, "HorizontalPodAutoscaler").map((hpa) => hpa.metadata.name);
+    expect(hpas).not.toContain("xtream-transcoder");
+    expect(hpas).toEqual(expect.arrayContaining(["xtream-gateway", "xtream-playback"]));
+    expect((findObject(objects, "Deployment", "xtream-transcoder")["spec"] as { replicas?: number }).replicas).toBeUndefined();
+    const result = await kubeconform(text, ["ScaledObject"]);
+    expect(result.ok, result.output).toBe(true);
+  }, toolTimeout);
+
+  it("refuses more transcoder replicas than video.uploaded has partitions, and renders no ScaledObject when off", async () => {
+    await expect(helmTemplate({ "keda.enabled": "true", "keda.transcoder.maxReplicaCount": "13" })).rejects.toThrow(/exceeds the partitions of video.uploaded \(12\)/);
+    await expect(helmTemplate({ "keda.enabled": "true", "keda.transcoder.maxReplicaCount": "16", "dependencies.kafka.topics.video\\.uploaded": "16" })).resolves.toContain("maxReplicaCount: 16");
+    expect(objectsOf(defaults, "ScaledObject")).toEqual([]);
+  }, toolTimeout);
+
+  it("scales the gateway and the edge on CPU", () => {
+    for (const name of ["xtream-gateway", "xtream-playback"]) {
+      const spec = findObject(allOn, "HorizontalPodAutoscaler", name)["spec"] as { metrics: { resource: { name: string } }[] };
+      expect(spec.metrics.map((metric) => metric.resource.name)).toEqual(["cpu"]);
+    }
+  });
+});
+
+describe("images", () => {
+  it("lints the Dockerfile and the collector's Containerfile with hadolint (no builder here: base images need a container registry)", async () => {
+    for (const file of [join(repoRoot, "Dockerfile"), join(repoRoot, "observability", "collector", "Containerfile")]) {
+      const result = await hadolint(file);
+      expect(result.ok, `${file}\n${result.output}`).toBe(true);
+    }
+    // The linter is on: an unpinned base image and a root user fail it.
+    const bad = await hadolint("-", "FROM node:latest\nRUN cd /app && npm ci\nUSER root\n");
+    expect(bad.ok).toBe(false);
+    expect(bad.output).toMatch(/DL3007/);
+    expect(bad.output).toMatch(/DL3002/);
+  }, toolTimeout);
+});

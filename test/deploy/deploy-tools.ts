@@ -25,6 +25,7 @@ export const tools = {
   helm: bin("helm"),
   kubeconform: bin("kubeconform"),
   otelcol: bin("otelcol-xtream"),
+  hadolint: bin("hadolint"),
   schemas: join(repoRoot, ".tools", "kubernetes-json-schema"),
 };
 
@@ -34,6 +35,7 @@ export function deployToolsPresent(): boolean {
     existsSync(tools.helm) &&
     existsSync(tools.kubeconform) &&
     existsSync(tools.otelcol) &&
+    existsSync(tools.hadolint) &&
     existsSync(join(tools.schemas, `v${kubernetesVersion}-local-strict`, "deployment-apps-v1.json"))
   );
 }
@@ -66,19 +68,21 @@ function setArgs(sets: HelmSets): string[] {
   return Object.entries(sets).flatMap(([key, value]) => ["--set", `${key}=${value}`]);
 }
 
-/** `helm template` of the chart: the rendered YAML text. */
-export async function helmTemplate(sets: HelmSets = {}, releaseName = "xtream"): Promise<string> {
+/** `helm template` of the chart (values files first, then sets): the rendered YAML text. */
+export async function helmTemplate(sets: HelmSets = {}, releaseName = "xtream", valuesFiles: string[] = []): Promise<string> {
+  const files = valuesFiles.flatMap((file) => ["--values", file]);
   const { stdout } = await run(
     tools.helm,
-    ["template", releaseName, chartDir, "--namespace", "xtream", "--kube-version", kubernetesVersion, ...setArgs(sets)],
+    ["template", releaseName, chartDir, "--namespace", "xtream", "--kube-version", kubernetesVersion, ...files, ...setArgs(sets)],
     { maxBuffer: 32 * 1024 * 1024 },
   );
   return stdout;
 }
 
 /** `helm lint --strict`; resolves with its output, rejects with it when the chart fails. */
-export async function helmLint(sets: HelmSets = {}): Promise<string> {
-  const { stdout } = await run(tools.helm, ["lint", "--strict", chartDir, "--kube-version", kubernetesVersion, ...setArgs(sets)]);
+export async function helmLint(sets: HelmSets = {}, valuesFiles: string[] = []): Promise<string> {
+  const files = valuesFiles.flatMap((file) => ["--values", file]);
+  const { stdout } = await run(tools.helm, ["lint", "--strict", chartDir, "--kube-version", kubernetesVersion, ...files, ...setArgs(sets)]);
   return stdout;
 }
 
@@ -99,11 +103,13 @@ export interface KubeconformResult {
 
 /**
  * Validates manifests with kubeconform -strict against the offline schemas
- * (no missing schema is tolerated: every kind must be known).
+ * (no missing schema is tolerated: every kind must be known, except skipKinds,
+ * custom resources whose CRDs are not in the Kubernetes schemas).
  */
-export async function kubeconform(manifests: string): Promise<KubeconformResult> {
+export async function kubeconform(manifests: string, skipKinds: string[] = []): Promise<KubeconformResult> {
   const location = join(tools.schemas, "{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}", "{{ .ResourceKind }}{{ .KindSuffix }}.json");
-  const args = ["-strict", "-summary", "-kubernetes-version", kubernetesVersion, "-schema-location", location, "-"];
+  const skip = skipKinds.length > 0 ? ["-skip", skipKinds.join(",")] : [];
+  const args = ["-strict", "-summary", "-kubernetes-version", kubernetesVersion, "-schema-location", location, ...skip, "-"];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(tools.kubeconform, args, { stdio: ["pipe", "pipe", "pipe"] });
     let output = "";
@@ -125,4 +131,18 @@ export async function validateCollectorConfig(files: string[], env: Record<strin
     const failure = error as { stdout?: string; stderr?: string; message: string };
     return { ok: false, output: `${failure.message}\n${failure.stdout ?? ""}${failure.stderr ?? ""}` };
   }
+}
+
+/** `hadolint --config k8s/hadolint.yaml` on a file, or on TEXT through stdin when given. */
+export async function hadolint(file: string, text?: string): Promise<KubeconformResult> {
+  const args = ["--no-color", "--config", join(repoRoot, "k8s", "hadolint.yaml"), text === undefined ? file : "-"];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(tools.hadolint, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolvePromise({ ok: code === 0, output }));
+    child.stdin.end(text ?? "");
+  });
 }

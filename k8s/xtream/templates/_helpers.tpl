@@ -42,3 +42,8 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- $own := default dict .svc.autoscaling -}}
 {{- if and .root.Values.autoscaling.enabled (ne (toString (index $own "enabled")) "false") -}}true{{- end -}}
 {{- end -}}
+
+{{/* Whether KEDA scales this service (keda.enabled, the transcoder only): then no HPA of ours. */}}
+{{- define "xtream.kedaEnabled" -}}
+{{- if and .root.Values.keda.enabled (eq .name "transcoder") -}}true{{- end -}}
+{{- end -}}
