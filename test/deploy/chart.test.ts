@@ -243,15 +243,15 @@ describe("helm chart k8s/xtream", () => {
     }
   });
 
-  it("switches on HPAs (and leaves replicas to them), network policies and a bounded load generator", () => {
+  it("renders network policies by default, and switches on HPAs (leaving replicas to them) and a bounded load generator", () => {
     for (const name of serviceNames) {
       expect(findObject(allOn, "HorizontalPodAutoscaler", `xtream-${name}`)["spec"]).toMatchObject({ scaleTargetRef: { kind: "Deployment", name: `xtream-${name}` } });
       expect(findObject(allOn, "Deployment", `xtream-${name}`)["spec"]).not.toHaveProperty("replicas");
       expect(findObject(defaults, "Deployment", `xtream-${name}`)["spec"]).toHaveProperty("replicas");
-      findObject(allOn, "NetworkPolicy", `xtream-${name}`);
+      findObject(defaults, "NetworkPolicy", `xtream-${name}`);
     }
-    expect(objectsOf(defaults, "HorizontalPodAutoscaler", "NetworkPolicy", "Job")).toEqual([]);
-    expect(findObject(allOn, "NetworkPolicy", "xtream-default-deny")["spec"]).toMatchObject({ podSelector: { matchLabels: { "app.kubernetes.io/instance": "xtream" } }, policyTypes: ["Ingress", "Egress"] });
+    expect(objectsOf(defaults, "HorizontalPodAutoscaler", "Job")).toEqual([]);
+    expect(findObject(defaults, "NetworkPolicy", "xtream-default-deny")["spec"]).toMatchObject({ podSelector: { matchLabels: { "app.kubernetes.io/instance": "xtream" } }, policyTypes: ["Ingress", "Egress"] });
     const job = findObject(allOn, "Job", "xtream-load-generator");
     const jobSpec = job["spec"] as { backoffLimit?: number; activeDeadlineSeconds?: number };
     expect(jobSpec.backoffLimit).toBe(0);
