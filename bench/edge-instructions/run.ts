@@ -8,7 +8,7 @@
  * ±20%; use this to see what a change to the hot path costs, and bench/edge
  * for the throughput it gives. Kernel work (the socket writes) is not counted.
  *
- * Each server runs under callgrind; after a warm-up (JIT tiers), each round
+ * Each server runs under callgrind; after a warm-up of every path (JIT tiers), each round
  * zeroes the counters, sends a fixed number of keep-alive requests with ab
  * (-c10) and dumps; the median of the rounds is reported per object size.
  * ratio_* = node's instructions / the edge's (≥ 1 means the edge does less).
@@ -85,7 +85,6 @@ async function waitUp(url: string, child: ChildProcess): Promise<void> {
 
 /** Instructions per request for one file: median over the rounds. */
 async function measure(pid: number, prefix: string, url: string, requests: number): Promise<number> {
-  await run("ab", ["-q", "-k", "-n", String(Math.max(500, requests)), "-c", "10", url]); // warm-up
   const perRequest: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     await run("callgrind_control", ["-z", String(pid)]);
@@ -149,6 +148,13 @@ async function main() {
     const { child, prefix } = underCallgrind(server.name, work, server.args, server.env);
     const url = (rel: string) => `http://127.0.0.1:${server.port}/v/${videoId}/${rel}`;
     await waitUp(url(FILES.playlist.rel), child);
+    // Warm every path twice before counting: V8 compiles hot code on helper
+    // threads, and callgrind counts those too (the first rounds ran ~50% high).
+    for (let pass = 0; pass < 2; pass++) {
+      for (const name of Object.keys(FILES) as FileName[]) {
+        await run("ab", ["-q", "-k", "-n", String(Math.max(1000, FILES[name].requests * 2)), "-c", "10", url(FILES[name].rel)]);
+      }
+    }
     for (const name of Object.keys(FILES) as FileName[]) {
       results[name][server.name] = await measure(child.pid as number, prefix, url(FILES[name].rel), FILES[name].requests);
       log(`${server.name.padEnd(4)} ${name.padEnd(8)} ${(results[name][server.name] / 1000).toFixed(1)}k instructions/request`);
