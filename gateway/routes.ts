@@ -21,7 +21,8 @@ export function platformBackends(addresses: BackendAddresses): Backend[] {
     // The gateway keeps browsers' refresh tokens in an HttpOnly cookie (session-cookie.ts).
     decoratedBackend(IdentityService, addresses.identity, withSessionCookies),
     { service: ChannelService, address: addresses.catalog },
-    { service: VideoService, address: addresses.catalog },
+    // Only the upload service creates videos (catalog also refuses callers without its service key).
+    { service: VideoService, address: addresses.catalog, internalMethods: ["CreateVideo"] },
     { service: PlaylistService, address: addresses.catalog },
     { service: SearchService, address: addresses.catalog },
     { service: UploadService, address: addresses.upload },

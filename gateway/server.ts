@@ -24,6 +24,11 @@ export interface Backend {
   address: string;
   /** Wraps the forwarding implementation, for the few methods the gateway takes part in; see decoratedBackend. */
   decorate?: (forwarding: ServiceImpl<DescService>) => ServiceImpl<DescService>;
+  /**
+   * Methods (by proto name, e.g. "CreateVideo") only other services may call:
+   * the gateway does not route them, on any path; callers get UNIMPLEMENTED.
+   */
+  internalMethods?: readonly string[];
 }
 
 /** A Backend whose forwarding implementation `decorate` wraps (typed for its service). */
@@ -74,9 +79,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const interceptors: Interceptor[] = [edgeChecks(options)];
   const handler = connectNodeAdapter({
     routes(router) {
-      for (const { service, address, decorate } of options.backends) {
+      for (const { service, address, decorate, internalMethods } of options.backends) {
         const forwarding = forwardingImpl(service, createClient(service, transportFor(address)));
-        router.service(service, decorate ? decorate(forwarding) : forwarding);
+        const routed = decorate ? decorate(forwarding) : forwarding;
+        // A method left out of the implementation is answered UNIMPLEMENTED by connect-es itself.
+        for (const method of service.methods) if (internalMethods?.includes(method.name)) delete (routed as Record<string, unknown>)[method.localName];
+        router.service(service, routed);
       }
       // Server reflection over the public services, so ghz and grpcurl need no .proto files.
       for (const { service, impl } of createReflectionRoutes(options.backends.map((backend) => backend.service))) router.service(service, impl);
@@ -97,6 +105,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   // services the gateway takes part in (decorate) stay on the Connect path.
   const passthrough = createGrpcPassthrough({
     routes: new Map(options.backends.filter((backend) => !backend.decorate).map(({ service, address }) => [`/${service.typeName}/`, address])),
+    // Internal methods are left to the Connect path, which answers UNIMPLEMENTED for them.
+    excluded: new Set(options.backends.flatMap(({ service, internalMethods }) => (internalMethods ?? []).map((name) => `/${service.typeName}/${name}`))),
     check: (headers, client) => refusal(options, typeof headers.authorization === "string" ? headers.authorization : undefined, client),
     clientAddressOf,
   });

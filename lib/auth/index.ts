@@ -3,3 +3,4 @@ export { createTokenIssuer, createTokenVerifier, generateSigningKey, publicJwks,
 export type { Caller, SigningKey, TokenVerifier, TokenIssuerOptions, TokenVerifierOptions } from "./tokens.ts";
 export { optionalCaller, requireCaller } from "./caller.ts";
 export { jwksFromIdentity } from "./identity-jwks.ts";
+export { createServiceKeyCheck, sendServiceKey, SERVICE_KEY_HEADER } from "./service-key.ts";

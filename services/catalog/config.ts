@@ -7,6 +7,8 @@ export const catalogConfigSchema = z.object({
   DATABASE_URL: common.databaseUrl,
   KAFKA_BROKERS: common.kafkaBrokers,
   IDENTITY_ADDR: z.string().min(1).default("127.0.0.1:50051"),
+  /** Credentials the upload service presents to CreateVideo (lib/auth/service-key.ts). */
+  INTERNAL_SERVICE_KEYS: common.serviceKeys,
   /** Consumer group for the pipeline's events. */
   CATALOG_KAFKA_GROUP: z.string().min(1).default("xtream-catalog"),
   /** A viewer's view counts once per this many seconds. */

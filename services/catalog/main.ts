@@ -21,6 +21,7 @@ runService({
     const server = createCatalogServer({
       pool,
       verifier,
+      serviceKeys: config.INTERNAL_SERVICE_KEYS,
       logger,
       viewPeriodMs: config.CATALOG_VIEW_PERIOD_SECONDS * 1000,
       cacheTtlMs: config.CATALOG_CACHE_TTL_MS,

@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TokenVerifier } from "../../lib/auth/index.ts";
+import { createServiceKeyCheck, type TokenVerifier } from "../../lib/auth/index.ts";
 import { runMigrations, type Pool } from "../../lib/db/index.ts";
 import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -34,6 +34,8 @@ export interface CatalogServerOptions {
   pool: Pool;
   /** Verifies callers' access tokens (jwksFromIdentity in production, createTestTokens in tests). */
   verifier: TokenVerifier;
+  /** Credentials of the services allowed to call internal RPCs (CreateVideo: the upload service). */
+  serviceKeys: readonly string[];
   logger: Logger;
   /** A viewer's view counts once per period (default 1 h). */
   viewPeriodMs?: number;
@@ -64,6 +66,7 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
     playlists: createPlaylistStore({ pool }),
     search: createSearchStore({ pool }),
     verifier: options.verifier,
+    internalCaller: createServiceKeyCheck(options.serviceKeys, "videos are created by starting an upload (UploadService.StartUpload); CreateVideo is internal"),
     logger,
     feed,
     videoCache: createTtlCache<CachedVideo>({ ttlMs: options.cacheTtlMs ?? 5000, maxEntries: options.cacheMaxEntries ?? 10_000 }),

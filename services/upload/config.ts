@@ -16,6 +16,8 @@ export const uploadConfigSchema = z.object({
   MINIO_SOURCE_BUCKET: z.string().min(3).default("xtream-sources"),
   IDENTITY_ADDR: z.string().min(1),
   CATALOG_ADDR: z.string().min(1),
+  /** Credentials for catalog's internal CreateVideo; the first is sent (lib/auth/service-key.ts). */
+  INTERNAL_SERVICE_KEYS: common.serviceKeys,
   /** Largest accepted file (default 10 GiB). */
   UPLOAD_MAX_SIZE_BYTES: bytes(defaultLimits.maxSizeBytes),
   /** Comma-separated media types; "video/*" accepts the whole family. */

@@ -15,7 +15,7 @@ runService({
       minio: { endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY },
       sourceBucket: config.MINIO_SOURCE_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
-      videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR }),
+      videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! }),
       verifier: createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) }),
       logger,
       limits: {

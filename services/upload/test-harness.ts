@@ -9,7 +9,7 @@ import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
 import { ensureTopics, topics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createTestDatabase, createTestTokens, stackEnv, type TestDatabase } from "../../lib/testing/index.ts";
+import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import type { UploadLimits } from "./domain/index.ts";
@@ -45,7 +45,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
   const tokens = await createTestTokens();
   const catalogPool = createPgPool(database.url, 6);
   await migrateCatalog(catalogPool);
-  const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, logger });
+  const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
   const catalogPort = await catalog.listen("127.0.0.1", 0);
   const options: StartUploadServiceOptions = {
     port: 0,
@@ -53,7 +53,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
     minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
     sourceBucket: env.minioSourceBucket,
     kafkaBrokers: env.kafkaBrokers,
-    videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}` }),
+    videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
     verifier: tokens.verifier,
     logger,
     limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },

@@ -1,3 +1,4 @@
+import type { HandlerContext } from "@connectrpc/connect";
 import type { TokenVerifier } from "../../../lib/auth/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import type { GetVideoResponse } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
@@ -22,6 +23,8 @@ export interface CatalogDeps {
   playlists: PlaylistStore;
   search: SearchStore;
   verifier: TokenVerifier;
+  /** Refuses (PERMISSION_DENIED) a call that does not carry an internal service's credential. */
+  internalCaller: (context: Pick<HandlerContext, "requestHeader">) => void;
   logger: Logger;
   feed: VideoChangeFeed;
   videoCache: TtlCache<CachedVideo>;

@@ -46,6 +46,9 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
 
   return {
     async createVideo(request, context) {
+      // Only the upload service creates videos, for an upload it is opening: a
+      // video row then always has an upload behind it (or ends FAILED).
+      deps.internalCaller(context);
       const caller = await requireCaller(context, verifier);
       const channel = await channels.get(request.channelId);
       if (!channel) throw notFound("channel not found");
