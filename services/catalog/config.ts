@@ -16,6 +16,10 @@ export const catalogConfigSchema = z.object({
   /** GetVideo cache: entry lifetime and size (0 disables). */
   CATALOG_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
   CATALOG_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+  /** A video still UPLOADING this long after creation is failed (default 25 h: the upload service's 24 h sessions plus a margin). */
+  CATALOG_ABANDONED_UPLOAD_SECONDS: z.coerce.number().int().min(60).default(25 * 3600),
+  /** How often the abandoned-upload reaper looks. */
+  CATALOG_REAP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),
   CATALOG_DB_POOL_SIZE: z.coerce.number().int().min(2).default(10),
 });
 

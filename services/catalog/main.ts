@@ -4,6 +4,8 @@ import { createEventProducer } from "../../lib/kafka/index.ts";
 import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { runService } from "../../lib/process.ts";
 import { loadCatalogConfig } from "./config.ts";
+import { createVideoStore } from "./adapters/video-store.ts";
+import { createAbandonedUploadReaper } from "./jobs/reap-abandoned-uploads.ts";
 import { createCatalogEventConsumer } from "./jobs/event-consumer.ts";
 import { createCatalogServer, migrateCatalog } from "./server.ts";
 
@@ -32,6 +34,13 @@ runService({
 
     const relay = createOutboxRelay({ pool, schema: "catalog", producer, logger });
     relay.start();
+    const reaper = createAbandonedUploadReaper({
+      videos: createVideoStore({ pool }),
+      logger,
+      abandonAfterMs: config.CATALOG_ABANDONED_UPLOAD_SECONDS * 1000,
+      intervalMs: config.CATALOG_REAP_INTERVAL_SECONDS * 1000,
+    });
+    reaper.start();
     const consumer = createCatalogEventConsumer({
       pool,
       brokers: config.KAFKA_BROKERS,
@@ -54,6 +63,7 @@ runService({
     return {
       async stop() {
         await server.shutdown(10_000);
+        await reaper.stop();
         await consumer.stop().catch((err: unknown) => logger.warn({ err }, "consumer stop failed"));
         await relay.stop();
         await producer.disconnect();

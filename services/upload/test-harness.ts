@@ -38,7 +38,7 @@ export interface UploadHarness {
 }
 
 /** Starts catalog + upload in-process against the real PostgreSQL, MinIO and Kafka. */
-export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Promise<UploadHarness> {
+export async function startUploadHarness(limits: Partial<UploadLimits> = {}, overrides: { sourceBucket?: string } = {}): Promise<UploadHarness> {
   const env = stackEnv();
   const logger = createLogger("upload-test", "silent");
   const database: TestDatabase = await createTestDatabase("upload");
@@ -51,7 +51,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
     port: 0,
     databaseUrl: database.url,
     minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
-    sourceBucket: env.minioSourceBucket,
+    sourceBucket: overrides.sourceBucket ?? env.minioSourceBucket,
     kafkaBrokers: env.kafkaBrokers,
     videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
     verifier: tokens.verifier,

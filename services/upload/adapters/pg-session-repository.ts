@@ -2,7 +2,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { inTransaction, type Pool, type PoolClient } from "../../../lib/db/index.ts";
 import { topics } from "../../../lib/kafka/topics.ts";
 import { enqueueEvent } from "../../../lib/outbox/index.ts";
-import type { LockedSession, SessionRepository, StoredPart, UploadSession } from "../domain/index.ts";
+import type { LockedSession, SessionRepository, StoredPart, UploadSession, VideoFailedEvent } from "../domain/index.ts";
 
 /** The PostgreSQL schema the upload service owns. */
 export const UPLOAD_SCHEMA = "upload";
@@ -59,12 +59,7 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
     },
     async end(state, failed) {
       await client.query(`UPDATE ${S}.upload_sessions SET state = $2, end_reason = $3, updated_at = now() WHERE id = $1`, [id, state, failed.reason]);
-      await enqueueEvent(client, {
-        schema: S,
-        topic: topics.videoFailed,
-        key: failed.videoId,
-        message: { eventId: failed.eventId, videoId: failed.videoId, reason: failed.reason, eventTime: timestampFromDate(failed.time) },
-      });
+      await enqueueFailed(client, failed);
     },
     async complete(event) {
       await client.query(`UPDATE ${S}.upload_sessions SET state = 'completed', completed_at = $2, updated_at = now() WHERE id = $1`, [id, event.uploadTime]);
@@ -128,6 +123,7 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
         return fn(rows[0] ? toSession(rows[0]) : undefined, locked(client, id));
       });
     },
+    failVideo: (failed) => inTransaction(pool, (client) => enqueueFailed(client, failed)),
     async listExpired(now, limit) {
       const { rows } = await pool.query<SessionRow>(
         `SELECT * FROM ${S}.upload_sessions WHERE state = 'active' AND expire_at <= $1 ORDER BY expire_at LIMIT $2`,
@@ -136,6 +132,15 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
       return rows.map(toSession);
     },
   };
+}
+
+async function enqueueFailed(client: PoolClient, failed: VideoFailedEvent) {
+  await enqueueEvent(client, {
+    schema: S,
+    topic: topics.videoFailed,
+    key: failed.videoId,
+    message: { eventId: failed.eventId, videoId: failed.videoId, reason: failed.reason, eventTime: timestampFromDate(failed.time) },
+  });
 }
 
 function toPart(row: PartRow): StoredPart {

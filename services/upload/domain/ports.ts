@@ -52,6 +52,11 @@ export interface SessionRepository {
   find(id: string): Promise<UploadSession | undefined>;
   /** Runs fn in a transaction with the session row locked (undefined when there is none). */
   withLocked<T>(id: string, fn: (session: UploadSession | undefined, tx: LockedSession) => Promise<T>): Promise<T>;
+  /**
+   * Stores a video.failed event with no session behind it: a video the catalog
+   * created for an upload that could not be opened, so it ends FAILED.
+   */
+  failVideo(failed: VideoFailedEvent): Promise<void>;
   /** Active sessions whose expiry passed, oldest first. */
   listExpired(now: Date, limit: number): Promise<UploadSession[]>;
 }

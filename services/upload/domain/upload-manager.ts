@@ -44,7 +44,13 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
     const { videoId } = await videos.createVideo(authorization, { channelId: metadata.channelId, title: metadata.title, description: metadata.description });
     annotateActiveSpan({ [ATTR_VIDEO_ID]: videoId });
     const sourceKey = `sources/${videoId}`;
-    const multipartId = await store.initiate(sourceKey, metadata.contentType);
+    let multipartId: string;
+    try {
+      multipartId = await store.initiate(sourceKey, metadata.contentType);
+    } catch (err) {
+      await failOpening(videoId);
+      throw err;
+    }
     const created = now();
     const session: UploadSession = {
       id: randomUUID(),
@@ -72,10 +78,21 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       await sessions.insert(session);
     } catch (err) {
       await store.abort(sourceKey, multipartId).catch(() => undefined);
+      await failOpening(videoId);
       throw err;
     }
     return session;
   };
+
+  /**
+   * The catalog created the video but its upload could not be opened: it ends
+   * FAILED at once rather than UPLOADING forever. Best effort: when even this
+   * cannot be stored, the catalog's reaper fails the video later.
+   */
+  const failOpening = (videoId: string) =>
+    sessions
+      .failVideo({ eventId: randomUUID(), videoId, reason: "the upload could not be started; please upload the video again", time: now() })
+      .catch(() => undefined);
 
   const owned = (caller: Caller, session: UploadSession | undefined): UploadSession => {
     if (!session) throw notFound("upload session not found");
