@@ -31,6 +31,9 @@ const upload = await startUploadService({
   databaseUrl: database.url,
   minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
   sourceBucket: env.minioSourceBucket,
+  mediaBucket: env.minioMediaBucket,
+  // Deletions are not the bench's business (and must not touch the stack's videos).
+  purge: { groupId: `bench-upload-purge-${randomUUID()}`, accept: () => false },
   kafkaBrokers: env.kafkaBrokers,
   videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
   verifier: tokens.verifier,

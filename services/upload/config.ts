@@ -14,6 +14,14 @@ export const uploadConfigSchema = z.object({
   MINIO_ACCESS_KEY: common.secret,
   MINIO_SECRET_KEY: common.secret,
   MINIO_SOURCE_BUCKET: z.string().min(3).default("xtream-sources"),
+  /** The transcoder's bucket: deleted videos' published objects are removed from it. */
+  MINIO_MEDIA_BUCKET: z.string().min(3).default("xtream-media"),
+  /** How long a deleted video's source and published objects are kept before removal. */
+  UPLOAD_DELETE_GRACE_SECONDS: z.coerce.number().int().min(0).default(3600),
+  /** How often due removals are looked for. */
+  UPLOAD_PURGE_INTERVAL_SECONDS: z.coerce.number().int().positive().default(30),
+  /** Consumer group of video.deleted. */
+  UPLOAD_PURGE_GROUP: z.string().min(1).default("xtream-upload-purge"),
   IDENTITY_ADDR: z.string().min(1),
   CATALOG_ADDR: z.string().min(1),
   /** Credentials for catalog's internal CreateVideo; the first is sent (lib/auth/service-key.ts). */

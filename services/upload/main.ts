@@ -14,6 +14,7 @@ runService({
       databaseUrl: config.DATABASE_URL,
       minio: { endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY },
       sourceBucket: config.MINIO_SOURCE_BUCKET,
+      mediaBucket: config.MINIO_MEDIA_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
       videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! }),
       verifier: createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) }),
@@ -28,6 +29,7 @@ runService({
       },
       outboxPollMs: config.OUTBOX_POLL_MS,
       expiryIntervalMs: config.UPLOAD_EXPIRY_INTERVAL_SECONDS * 1000,
+      purge: { graceMs: config.UPLOAD_DELETE_GRACE_SECONDS * 1000, intervalMs: config.UPLOAD_PURGE_INTERVAL_SECONDS * 1000, groupId: config.UPLOAD_PURGE_GROUP },
     });
     logger.info({ port: service.port }, "upload service listening");
     return { stop: () => service.stop() };

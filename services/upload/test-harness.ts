@@ -3,11 +3,13 @@ import { fromBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
+import type { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import { VideoUploadedSchema, type VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
-import { ensureTopics, topics } from "../../lib/kafka/index.ts";
+import { createEventProducer, ensureTopics, topics } from "../../lib/kafka/index.ts";
+import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
@@ -32,13 +34,15 @@ export interface UploadHarness {
   restartUpload(): Promise<void>;
   /** An UploadService client calling as userId (anonymous when omitted). */
   client(userId?: string): Promise<Client<typeof UploadService>>;
+  /** A catalog client (ChannelService or VideoService) calling as userId. */
+  catalogClient<S extends typeof ChannelService | typeof VideoService>(service: S, userId: string): Promise<Client<S>>;
   /** A channel owned by userId, created through the catalog. */
   channelOf(userId: string): Promise<string>;
   close(): Promise<void>;
 }
 
 /** Starts catalog + upload in-process against the real PostgreSQL, MinIO and Kafka. */
-export async function startUploadHarness(limits: Partial<UploadLimits> = {}, overrides: { sourceBucket?: string } = {}): Promise<UploadHarness> {
+export async function startUploadHarness(limits: Partial<UploadLimits> = {}, overrides: { sourceBucket?: string; deleteGraceMs?: number } = {}): Promise<UploadHarness> {
   const env = stackEnv();
   const logger = createLogger("upload-test", "silent");
   const database: TestDatabase = await createTestDatabase("upload");
@@ -47,11 +51,20 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
   await migrateCatalog(catalogPool);
   const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
   const catalogPort = await catalog.listen("127.0.0.1", 0);
+  // The catalog's outbox (video.deleted) goes to Kafka as in production.
+  const catalogProducer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "upload-test-catalog" });
+  const catalogRelay = createOutboxRelay({ pool: catalogPool, schema: "catalog", producer: catalogProducer, logger, pollMs: 200 });
+  catalogRelay.start();
+  // video.deleted is shared with the running stack: take only this database's videos.
+  const ownVideo = async (videoId: string) => ((await catalogPool.query("SELECT 1 FROM catalog.videos WHERE id::text = $1", [videoId])).rowCount ?? 0) > 0;
   const options: StartUploadServiceOptions = {
     port: 0,
     databaseUrl: database.url,
     minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
     sourceBucket: overrides.sourceBucket ?? env.minioSourceBucket,
+    mediaBucket: env.minioMediaBucket,
+    // Passes are run by the tests (upload.purge.runOnce()).
+    purge: { graceMs: overrides.deleteGraceMs ?? 0, intervalMs: 3_600_000, groupId: `upload-test-purge-${randomUUID()}`, accept: ownVideo },
     kafkaBrokers: env.kafkaBrokers,
     videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
     verifier: tokens.verifier,
@@ -78,7 +91,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
       uploaded.set(event.videoId, list);
     },
   });
-  const clientFor = async <S extends typeof UploadService | typeof ChannelService>(service: S, address: string, userId?: string) => {
+  const clientFor = async <S extends typeof UploadService | typeof ChannelService | typeof VideoService>(service: S, address: string, userId?: string) => {
     const token = userId ? await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : undefined;
     return createServiceClient(service, {
       address,
@@ -97,6 +110,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     catalogPool,
     uploaded,
     client: (userId) => clientFor(UploadService, `127.0.0.1:${upload.port}`, userId),
+    catalogClient: (service, userId) => clientFor(service, `127.0.0.1:${catalogPort}`, userId),
     async channelOf(userId) {
       const channels = await clientFor(ChannelService, `127.0.0.1:${catalogPort}`, userId);
       const handle = `c${randomUUID().replace(/-/g, "").slice(0, 20)}`;
@@ -107,6 +121,8 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     async close() {
       await consumer.disconnect();
       await upload.stop(1000);
+      await catalogRelay.stop();
+      await catalogProducer.disconnect();
       await catalog.shutdown(1000);
       await catalogPool.end();
       await database.drop();

@@ -124,6 +124,10 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
       });
     },
     failVideo: (failed) => inTransaction(pool, (client) => enqueueFailed(client, failed)),
+    async listActiveForVideo(videoId) {
+      const { rows } = await pool.query<SessionRow>(`SELECT * FROM ${S}.upload_sessions WHERE video_id = $1 AND state = 'active'`, [videoId]);
+      return rows.map(toSession);
+    },
     async listExpired(now, limit) {
       const { rows } = await pool.query<SessionRow>(
         `SELECT * FROM ${S}.upload_sessions WHERE state = 'active' AND expire_at <= $1 ORDER BY expire_at LIMIT $2`,

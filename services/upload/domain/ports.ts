@@ -57,6 +57,8 @@ export interface SessionRepository {
    * created for an upload that could not be opened, so it ends FAILED.
    */
   failVideo(failed: VideoFailedEvent): Promise<void>;
+  /** A video's sessions that are still taking bytes. */
+  listActiveForVideo(videoId: string): Promise<UploadSession[]>;
   /** Active sessions whose expiry passed, oldest first. */
   listExpired(now: Date, limit: number): Promise<UploadSession[]>;
 }

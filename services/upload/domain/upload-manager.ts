@@ -30,6 +30,8 @@ export interface UploadManager {
   getStatus(caller: Caller, uploadId: string): Promise<UploadSession>;
   finishUpload(caller: Caller, uploadId: string): Promise<FinishedUpload>;
   cancelUpload(caller: Caller, uploadId: string): Promise<void>;
+  /** Ends a deleted video's unfinished sessions, aborting their multipart uploads. */
+  cancelSessionsOfVideo(videoId: string): Promise<number>;
   /** Aborts the multipart uploads of expired sessions; returns how many ended. */
   expireSessions(limit?: number): Promise<number>;
 }
@@ -205,6 +207,14 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       const session = owned(caller, await sessions.find(uploadId));
       if (session.state === "completed") throw failedPrecondition("the upload is already completed");
       await discard(uploadId, "cancelled", "the upload was cancelled by the uploader");
+    },
+
+    async cancelSessionsOfVideo(videoId) {
+      let ended = 0;
+      for (const session of await sessions.listActiveForVideo(videoId)) {
+        if (await discard(session.id, "cancelled", "the video was deleted")) ended++;
+      }
+      return ended;
     },
 
     async expireSessions(limit = 100) {
