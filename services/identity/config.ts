@@ -39,6 +39,8 @@ export const identityConfigSchema = z.object({
   IDENTITY_GRPC_PORT: common.port(50051),
   DATABASE_URL: common.databaseUrl,
   REDIS_URL: common.redisUrl,
+  /** account.deleted goes out through the outbox (lib/outbox) to these brokers. */
+  KAFKA_BROKERS: common.kafkaBrokers,
   LOG_LEVEL: common.logLevel,
   IDENTITY_SIGNING_KEYS: signingKeys,
   IDENTITY_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),

@@ -1,4 +1,8 @@
+import { randomUUID } from "node:crypto";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { DatabaseError } from "pg";
+import { topics } from "../../../lib/kafka/topics.ts";
+import { enqueueEvent } from "../../../lib/outbox/index.ts";
 import { inTransaction, type Pool, type PoolClient } from "../../../lib/db/index.ts";
 import { alreadyExists } from "../../../lib/errors.ts";
 import type { IdentityStore, NewRefreshToken, ProfileChanges, RotateOutcome, UserRecord } from "../domain/ports.ts";
@@ -81,6 +85,16 @@ export function createPgIdentityStore(pool: Pool): IdentityStore {
           [id],
         );
         await insertFamily(client, id, firstToken);
+      });
+    },
+
+    async deleteUser(id) {
+      return inTransaction(pool, async (client) => {
+        // Refresh-token families and tokens go with it (ON DELETE CASCADE).
+        const deleted = await client.query("DELETE FROM identity.users WHERE id = $1", [id]);
+        if ((deleted.rowCount ?? 0) === 0) return false;
+        await enqueueEvent(client, { schema: "identity", topic: topics.accountDeleted, key: id, message: { userId: id, eventId: randomUUID(), eventTime: timestampNow() } });
+        return true;
       });
     },
 

@@ -142,6 +142,20 @@ export function createIdentity(options: IdentityOptions) {
     },
 
     /**
+     * Deletes the caller's account after checking its password again (attempts
+     * count against the account's sign-in limit). Every session ends at once;
+     * what the account owned is deleted by the catalog on account.deleted.
+     */
+    async deleteAccount(callerId: string, password: string, address: string | undefined): Promise<void> {
+      const user = await store.findUserById(callerId);
+      if (!user) throw unauthenticated();
+      await limit(user.email, address);
+      if (!(await hasher.verify(password, user.passwordHash))) throw invalidArgument("password: incorrect password");
+      await store.deleteUser(user.id);
+      log.warn({ userId: user.id }, "account deleted");
+    },
+
+    /**
      * Replaces the caller's password after checking the current one (attempts
      * count against the account's sign-in limit), revokes every session, and
      * starts a new one.

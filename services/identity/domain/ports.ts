@@ -56,6 +56,12 @@ export interface IdentityStore {
   rotate(presentedHash: Buffer, next: NewRefreshToken): Promise<RotateOutcome>;
   /** Revokes the family of the token whose hash is given; false when there is no such token. */
   revokeFamilyOf(tokenHash: Buffer): Promise<boolean>;
+  /**
+   * Deletes the account and every session of it, and stores account.deleted
+   * (the catalog deletes what it owned) in the same transaction; false when
+   * there was no such account.
+   */
+  deleteUser(id: string): Promise<boolean>;
 }
 
 /** Counts login attempts in a window and says whether one more is allowed. */

@@ -75,6 +75,12 @@ export function createIdentityHandlers(options: IdentityHandlersOptions): Servic
       return { session: toSession(session) };
     },
 
+    async deleteAccount(request, context) {
+      const caller = await requireCaller(context, verifier);
+      await identity.deleteAccount(caller.userId, request.password, clientAddress(context));
+      return {};
+    },
+
     async getJwks() {
       return { jwksJson: options.jwksJson() };
     },

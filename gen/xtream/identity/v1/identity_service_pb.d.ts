@@ -385,6 +385,36 @@ export declare type ChangePasswordResponse = Message<"xtream.identity.v1.ChangeP
 export declare const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse>;
 
 /**
+ * @generated from message xtream.identity.v1.DeleteAccountRequest
+ */
+export declare type DeleteAccountRequest = Message<"xtream.identity.v1.DeleteAccountRequest"> & {
+  /**
+   * The account's current password, entered again.
+   *
+   * @generated from field: string password = 1;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message xtream.identity.v1.DeleteAccountRequest.
+ * Use `create(DeleteAccountRequestSchema)` to create a new message.
+ */
+export declare const DeleteAccountRequestSchema: GenMessage<DeleteAccountRequest>;
+
+/**
+ * @generated from message xtream.identity.v1.DeleteAccountResponse
+ */
+export declare type DeleteAccountResponse = Message<"xtream.identity.v1.DeleteAccountResponse"> & {
+};
+
+/**
+ * Describes the message xtream.identity.v1.DeleteAccountResponse.
+ * Use `create(DeleteAccountResponseSchema)` to create a new message.
+ */
+export declare const DeleteAccountResponseSchema: GenMessage<DeleteAccountResponse>;
+
+/**
  * @generated from message xtream.identity.v1.GetJwksRequest
  */
 export declare type GetJwksRequest = Message<"xtream.identity.v1.GetJwksRequest"> & {
@@ -504,6 +534,18 @@ export declare const IdentityService: GenService<{
     methodKind: "unary";
     input: typeof GetJwksRequestSchema;
     output: typeof GetJwksResponseSchema;
+  },
+  /**
+   * DeleteAccount deletes the caller's account after checking its password:
+   * every session ends, and everything it owns (channels, videos and their
+   * stored files, playlists) is deleted through the account.deleted event.
+   *
+   * @generated from rpc xtream.identity.v1.IdentityService.DeleteAccount
+   */
+  deleteAccount: {
+    methodKind: "unary";
+    input: typeof DeleteAccountRequestSchema;
+    output: typeof DeleteAccountResponseSchema;
   },
 }>;
 
