@@ -20,6 +20,10 @@ export const catalogConfigSchema = z.object({
   CATALOG_ABANDONED_UPLOAD_SECONDS: z.coerce.number().int().min(60).default(25 * 3600),
   /** How often the abandoned-upload reaper looks. */
   CATALOG_REAP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** WatchVideo streams one caller (account, or address when anonymous) may hold open, per catalog process. */
+  CATALOG_WATCH_STREAMS_PER_CALLER: z.coerce.number().int().min(1).default(10),
+  /** A WatchVideo stream ends after this many seconds (clients reconnect). */
+  CATALOG_WATCH_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
   CATALOG_DB_POOL_SIZE: z.coerce.number().int().min(2).default(10),
 });
 

@@ -28,6 +28,8 @@ runService({
       viewPeriodMs: config.CATALOG_VIEW_PERIOD_SECONDS * 1000,
       cacheTtlMs: config.CATALOG_CACHE_TTL_MS,
       cacheMaxEntries: config.CATALOG_CACHE_MAX_ENTRIES,
+      watchStreamsPerCaller: config.CATALOG_WATCH_STREAMS_PER_CALLER,
+      watchMaxLifetimeMs: config.CATALOG_WATCH_MAX_SECONDS * 1000,
     });
     const port = await server.listen(config.CATALOG_HOST, config.CATALOG_GRPC_PORT);
     logger.info({ port }, "catalog listening");

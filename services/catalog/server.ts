@@ -13,6 +13,7 @@ import { createPlaylistStore } from "./adapters/playlist-store.ts";
 import { createSearchStore } from "./adapters/search-store.ts";
 import { createVideoChangeFeed } from "./adapters/video-change-feed.ts";
 import { createVideoStore } from "./adapters/video-store.ts";
+import { createStreamSlots } from "./domain/stream-slots.ts";
 import { createTtlCache } from "./domain/video-cache.ts";
 import { createChannelHandlers } from "./handlers/channel-handlers.ts";
 import type { CachedVideo, CatalogDeps } from "./handlers/deps.ts";
@@ -45,6 +46,10 @@ export interface CatalogServerOptions {
   cacheMaxEntries?: number;
   /** WatchVideo re-reads at least this often, notification or not (default 10 s). */
   watchPollMs?: number;
+  /** WatchVideo streams one caller (account, or address when anonymous) may hold open in this process (default 10). */
+  watchStreamsPerCaller?: number;
+  /** A WatchVideo stream ends after this long; clients reconnect (default 1 h). */
+  watchMaxLifetimeMs?: number;
   /** Serve GetVideo through the lean grpc-js handler (default true; false uses the generic adapter). */
   fastGetVideo?: boolean;
 }
@@ -73,6 +78,8 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
     cacheEpoch: { value: 0 },
     viewPeriodMs: options.viewPeriodMs ?? 3_600_000,
     watchPollMs: options.watchPollMs ?? 10_000,
+    watchSlots: createStreamSlots(options.watchStreamsPerCaller ?? 10),
+    watchLimits: { perCaller: options.watchStreamsPerCaller ?? 10, maxLifetimeMs: options.watchMaxLifetimeMs ?? 3_600_000 },
   };
   feed.onAnyChange((videoId) => {
     deps.cacheEpoch.value++;

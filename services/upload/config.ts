@@ -38,6 +38,10 @@ export const uploadConfigSchema = z.object({
   UPLOAD_STREAM_PART_SIZE_BYTES: bytes(defaultLimits.streamPartSizeBytes).refine((value) => value >= 5 * MiB, "must be at least 5 MiB"),
   UPLOAD_STREAM_PART_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(defaultLimits.streamPartConcurrency),
   UPLOAD_SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(defaultLimits.sessionTtlMs / 1000),
+  /** Per-account quota: source bytes stored (completed uploads of live videos + open sessions' declared sizes). */
+  UPLOAD_QUOTA_STORED_BYTES: bytes(defaultLimits.maxStoredBytesPerAccount),
+  /** Per-account quota: upload sessions open at once. */
+  UPLOAD_QUOTA_OPEN_SESSIONS: z.coerce.number().int().positive().default(defaultLimits.maxOpenSessionsPerAccount),
   UPLOAD_EXPIRY_INTERVAL_SECONDS: z.coerce.number().int().positive().default(60),
   OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
 });

@@ -26,6 +26,8 @@ runService({
         streamPartSizeBytes: config.UPLOAD_STREAM_PART_SIZE_BYTES,
         streamPartConcurrency: config.UPLOAD_STREAM_PART_CONCURRENCY,
         sessionTtlMs: config.UPLOAD_SESSION_TTL_SECONDS * 1000,
+        maxStoredBytesPerAccount: config.UPLOAD_QUOTA_STORED_BYTES,
+        maxOpenSessionsPerAccount: config.UPLOAD_QUOTA_OPEN_SESSIONS,
       },
       outboxPollMs: config.OUTBOX_POLL_MS,
       expiryIntervalMs: config.UPLOAD_EXPIRY_INTERVAL_SECONDS * 1000,

@@ -8,6 +8,7 @@ import type { SearchStore } from "../adapters/search-store.ts";
 import type { VideoChangeFeed } from "../adapters/video-change-feed.ts";
 import type { VideoStore } from "../adapters/video-store.ts";
 import type { VideoRecord } from "../domain/model.ts";
+import type { StreamSlots } from "../domain/stream-slots.ts";
 import type { TtlCache } from "../domain/video-cache.ts";
 
 /** A cached GetVideo answer: the record for access checks, the response ready to send. */
@@ -34,4 +35,7 @@ export interface CatalogDeps {
   viewPeriodMs: number;
   /** How often WatchVideo re-reads even without a notification. */
   watchPollMs: number;
+  /** Open WatchVideo streams per caller in this process. */
+  watchSlots: StreamSlots;
+  watchLimits: { perCaller: number; maxLifetimeMs: number };
 }

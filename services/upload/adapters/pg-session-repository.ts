@@ -2,7 +2,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { inTransaction, type Pool, type PoolClient } from "../../../lib/db/index.ts";
 import { topics } from "../../../lib/kafka/topics.ts";
 import { enqueueEvent } from "../../../lib/outbox/index.ts";
-import type { LockedSession, SessionRepository, StoredPart, UploadSession, VideoFailedEvent } from "../domain/index.ts";
+import type { LockedSession, QuotaUsage, SessionRepository, StoredPart, UploadSession, VideoFailedEvent } from "../domain/index.ts";
 
 /** The PostgreSQL schema the upload service owns. */
 export const UPLOAD_SCHEMA = "upload";
@@ -83,35 +83,26 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
     },
   });
 
+  const usageOf = async (client: Pick<PoolClient, "query">, ownerId: string, now: Date): Promise<QuotaUsage> => {
+    const { rows } = await client.query<{ stored: string; open: number }>(
+      `SELECT coalesce(sum(size_bytes) FILTER (WHERE state = 'completed' OR (state = 'active' AND expire_at > $2)), 0) AS stored,
+              count(*) FILTER (WHERE state = 'active' AND expire_at > $2)::int AS open
+       FROM ${S}.upload_sessions s
+       WHERE owner_id = $1 AND NOT EXISTS (SELECT 1 FROM ${S}.media_purges p WHERE p.video_id = s.video_id::text)`,
+      [ownerId, now],
+    );
+    return { storedBytes: Number(rows[0]?.stored ?? 0), openSessions: rows[0]?.open ?? 0 };
+  };
+
   return {
-    async insert(session) {
-      await pool.query(
-        `INSERT INTO ${S}.upload_sessions (id, kind, video_id, owner_id, channel_id, content_type, filename, size_bytes, chunk_size_bytes,
-           committed_offset, state, end_reason, source_bucket, source_key, multipart_id, created_at, expire_at, completed_at, trace_context)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-        [
-          session.id,
-          session.kind,
-          session.videoId,
-          session.ownerId,
-          session.channelId,
-          session.contentType,
-          session.filename,
-          session.sizeBytes,
-          session.chunkSizeBytes,
-          session.committedOffset,
-          session.state,
-          session.endReason,
-          session.sourceBucket,
-          session.sourceKey,
-          session.multipartId,
-          session.createdAt,
-          session.expireAt,
-          session.completedAt ?? null,
-          session.traceContext,
-        ],
-      );
-    },
+    usage: (ownerId, now) => usageOf(pool, ownerId, now),
+    insert: (session, check) =>
+      inTransaction(pool, async (client) => {
+        // One opener per owner at a time, so two cannot both pass the check.
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`upload-quota:${session.ownerId}`]);
+        check(await usageOf(client, session.ownerId, session.createdAt));
+        await insertSession(client, session);
+      }),
     async find(id) {
       const { rows } = await pool.query<SessionRow>(`SELECT * FROM ${S}.upload_sessions WHERE id = $1`, [id]);
       return rows[0] ? toSession(rows[0]) : undefined;
@@ -136,6 +127,35 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
       return rows.map(toSession);
     },
   };
+}
+
+async function insertSession(client: PoolClient, session: UploadSession) {
+  await client.query(
+    `INSERT INTO ${S}.upload_sessions (id, kind, video_id, owner_id, channel_id, content_type, filename, size_bytes, chunk_size_bytes,
+       committed_offset, state, end_reason, source_bucket, source_key, multipart_id, created_at, expire_at, completed_at, trace_context)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+    [
+      session.id,
+      session.kind,
+      session.videoId,
+      session.ownerId,
+      session.channelId,
+      session.contentType,
+      session.filename,
+      session.sizeBytes,
+      session.chunkSizeBytes,
+      session.committedOffset,
+      session.state,
+      session.endReason,
+      session.sourceBucket,
+      session.sourceKey,
+      session.multipartId,
+      session.createdAt,
+      session.expireAt,
+      session.completedAt ?? null,
+      session.traceContext,
+    ],
+  );
 }
 
 async function enqueueFailed(client: PoolClient, failed: VideoFailedEvent) {

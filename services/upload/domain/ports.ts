@@ -1,3 +1,4 @@
+import type { QuotaUsage } from "./quota.ts";
 import type { StoredPart, UploadSession, UploadState, VideoFailedEvent, VideoUploadedEvent } from "./types.ts";
 
 /** Creates videos in the catalog on the caller's behalf (the catalog checks channel ownership). */
@@ -48,7 +49,14 @@ export interface LockedSession {
 
 /** Upload sessions in PostgreSQL. */
 export interface SessionRepository {
-  insert(session: UploadSession): Promise<void>;
+  /**
+   * Stores a new session unless the owner's usage (read under a per-owner
+   * lock, so concurrent opens cannot both slip under a limit) fails `check`,
+   * whose error is thrown instead.
+   */
+  insert(session: UploadSession, check: (usage: QuotaUsage) => void): Promise<void>;
+  /** What the owner holds now (see UploadQuota). */
+  usage(ownerId: string, now: Date): Promise<QuotaUsage>;
   find(id: string): Promise<UploadSession | undefined>;
   /** Runs fn in a transaction with the session row locked (undefined when there is none). */
   withLocked<T>(id: string, fn: (session: UploadSession | undefined, tx: LockedSession) => Promise<T>): Promise<T>;

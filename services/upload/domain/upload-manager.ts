@@ -4,6 +4,7 @@ import { AppError, failedPrecondition, notFound, permissionDenied } from "../../
 import { annotateActiveSpan, ATTR_VIDEO_ID, inStoredTrace, traceCarrier } from "../../../lib/telemetry/spans.ts";
 import { assertActive, checkMetadata, chunkSizeFor, planChunk } from "./chunk-rules.ts";
 import type { SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
+import { checkQuota, type QuotaUsage } from "./quota.ts";
 import { streamParts } from "./stream-parts.ts";
 import type { UploadLimits, UploadMetadata, UploadSession, VideoUploadedEvent } from "./types.ts";
 
@@ -41,8 +42,13 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
   const { sessions, store, videos, limits } = options;
   const now = options.now ?? (() => new Date());
 
+  const quota = { storedBytes: limits.maxStoredBytesPerAccount, openSessions: limits.maxOpenSessionsPerAccount };
+  const withinQuota = (sizeBytes: number) => (usage: QuotaUsage) => checkQuota(usage, sizeBytes, quota);
+
   const open = async (caller: Caller, authorization: string, metadata: UploadMetadata, kind: UploadSession["kind"], chunkSizeBytes: number) => {
     checkMetadata(metadata, limits);
+    // Refused before a video is created; checked again, under a lock, when the session is stored.
+    withinQuota(metadata.sizeBytes)(await sessions.usage(caller.userId, now()));
     const { videoId } = await videos.createVideo(authorization, { channelId: metadata.channelId, title: metadata.title, description: metadata.description });
     annotateActiveSpan({ [ATTR_VIDEO_ID]: videoId });
     const sourceKey = `sources/${videoId}`;
@@ -77,10 +83,10 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       traceContext: traceCarrier(),
     };
     try {
-      await sessions.insert(session);
+      await sessions.insert(session, withinQuota(metadata.sizeBytes));
     } catch (err) {
       await store.abort(sourceKey, multipartId).catch(() => undefined);
-      await failOpening(videoId);
+      await failOpening(videoId, err instanceof AppError && err.kind === "resource_exhausted" ? `the upload was refused: ${err.message}` : undefined);
       throw err;
     }
     return session;
@@ -91,9 +97,9 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
    * FAILED at once rather than UPLOADING forever. Best effort: when even this
    * cannot be stored, the catalog's reaper fails the video later.
    */
-  const failOpening = (videoId: string) =>
+  const failOpening = (videoId: string, reason = "the upload could not be started; please upload the video again") =>
     sessions
-      .failVideo({ eventId: randomUUID(), videoId, reason: "the upload could not be started; please upload the video again", time: now() })
+      .failVideo({ eventId: randomUUID(), videoId, reason, time: now() })
       .catch(() => undefined);
 
   const owned = (caller: Caller, session: UploadSession | undefined): UploadSession => {
