@@ -4,6 +4,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChannelService } from "../gen/xtream/catalog/v1/channel_service_pb.js";
 import { VideoService } from "../gen/xtream/catalog/v1/video_service_pb.js";
+import { IdentityService } from "../gen/xtream/identity/v1/identity_service_pb.js";
 import { SERVICE_KEY_HEADER } from "../lib/auth/index.ts";
 import { createServiceClient, forwardAuthorization } from "../lib/grpc/index.ts";
 import { createLogger } from "../lib/logger.ts";
@@ -68,6 +69,13 @@ describe.each(protocols)("VideoService.CreateVideo over %s", (_name, transport) 
     expect(error.rawMessage).toMatch(/StartUpload/);
     const { videos: listed } = await videos.listVideos({ channelId }, { headers: { authorization } });
     expect(listed).toEqual([]);
+  });
+});
+
+describe("IdentityService.ListRevokedSessions", () => {
+  it("is not routed by the gateway (it is for the services' token verifiers)", async () => {
+    const identity = createClient(IdentityService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
+    expect(await codeOf(identity.listRevokedSessions({ after: 0n }))).toBe(Code.Unimplemented);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { createTokenVerifier, jwksFromIdentity } from "../lib/auth/index.ts";
+import { createRevocationList, createTokenVerifier, jwksFromIdentity, revocationsFromIdentity } from "../lib/auth/index.ts";
 import { runService } from "../lib/process.ts";
 import { clientAddressFrom } from "./client-address.ts";
 import { loadGatewayConfig } from "./config.ts";
@@ -27,7 +27,7 @@ runService({
     const gateway = createGateway({
       backends: platformBackends({ identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR }),
       logger,
-      verifier: createTokenVerifier({ loadJwks }),
+      verifier: createTokenVerifier({ loadJwks, revocations: createRevocationList({ load: revocationsFromIdentity(config.IDENTITY_ADDR) }) }),
       rateLimiter,
       corsOrigins: config.GATEWAY_CORS_ORIGINS,
       clientAddressOf: clientAddressFrom(config.GATEWAY_TRUSTED_PROXIES),

@@ -19,7 +19,8 @@ export interface BackendAddresses {
 export function platformBackends(addresses: BackendAddresses): Backend[] {
   return [
     // The gateway keeps browsers' refresh tokens in an HttpOnly cookie (session-cookie.ts).
-    decoratedBackend(IdentityService, addresses.identity, withSessionCookies),
+    // ListRevokedSessions is for the services' token verifiers only.
+    { ...decoratedBackend(IdentityService, addresses.identity, withSessionCookies), internalMethods: ["ListRevokedSessions"] },
     { service: ChannelService, address: addresses.catalog },
     // Only the upload service creates videos (catalog also refuses callers without its service key).
     { service: VideoService, address: addresses.catalog, internalMethods: ["CreateVideo"] },

@@ -1,4 +1,4 @@
-import { createTokenVerifier, jwksFromIdentity } from "../../lib/auth/index.ts";
+import { identityTokenVerifier } from "../../lib/auth/index.ts";
 import { createPgPool } from "../../lib/db/index.ts";
 import { createEventProducer } from "../../lib/kafka/index.ts";
 import { createOutboxRelay } from "../../lib/outbox/index.ts";
@@ -18,7 +18,7 @@ runService({
     const applied = await migrateCatalog(pool);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
-    const verifier = createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) });
+    const verifier = identityTokenVerifier(config.IDENTITY_ADDR);
     const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog" });
     const server = createCatalogServer({
       pool,

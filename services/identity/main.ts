@@ -27,6 +27,7 @@ runService({
       signingKeys: config.IDENTITY_SIGNING_KEYS,
       accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
+      refreshRetryGraceMs: config.IDENTITY_REFRESH_RETRY_GRACE_SECONDS * 1000,
       loginLimits: {
         perAccount: config.IDENTITY_LOGIN_LIMIT_PER_ACCOUNT,
         perAddress: config.IDENTITY_LOGIN_LIMIT_PER_ADDRESS,

@@ -1,4 +1,4 @@
-import { createTokenVerifier, jwksFromIdentity } from "../../lib/auth/index.ts";
+import { identityTokenVerifier } from "../../lib/auth/index.ts";
 import { runService } from "../../lib/process.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import { loadUploadConfig } from "./config.ts";
@@ -17,7 +17,7 @@ runService({
       mediaBucket: config.MINIO_MEDIA_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
       videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! }),
-      verifier: createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) }),
+      verifier: identityTokenVerifier(config.IDENTITY_ADDR),
       logger,
       limits: {
         maxSizeBytes: config.UPLOAD_MAX_SIZE_BYTES,

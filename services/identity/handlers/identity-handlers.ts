@@ -81,6 +81,11 @@ export function createIdentityHandlers(options: IdentityHandlersOptions): Servic
       return {};
     },
 
+    async listRevokedSessions(request) {
+      const page = await identity.listRevokedSessions(request.after);
+      return { cursor: page.cursor, sessions: page.sessions.map((session) => ({ sessionId: session.familyId, expireTime: timestampFromDate(session.expiresAt) })) };
+    },
+
     async getJwks() {
       return { jwksJson: options.jwksJson() };
     },

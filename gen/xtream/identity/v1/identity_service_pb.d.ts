@@ -415,6 +415,72 @@ export declare type DeleteAccountResponse = Message<"xtream.identity.v1.DeleteAc
 export declare const DeleteAccountResponseSchema: GenMessage<DeleteAccountResponse>;
 
 /**
+ * @generated from message xtream.identity.v1.ListRevokedSessionsRequest
+ */
+export declare type ListRevokedSessionsRequest = Message<"xtream.identity.v1.ListRevokedSessionsRequest"> & {
+  /**
+   * The cursor of the previous answer; 0 for every revocation still in force.
+   *
+   * @generated from field: int64 after = 1;
+   */
+  after: bigint;
+};
+
+/**
+ * Describes the message xtream.identity.v1.ListRevokedSessionsRequest.
+ * Use `create(ListRevokedSessionsRequestSchema)` to create a new message.
+ */
+export declare const ListRevokedSessionsRequestSchema: GenMessage<ListRevokedSessionsRequest>;
+
+/**
+ * @generated from message xtream.identity.v1.ListRevokedSessionsResponse
+ */
+export declare type ListRevokedSessionsResponse = Message<"xtream.identity.v1.ListRevokedSessionsResponse"> & {
+  /**
+   * @generated from field: repeated xtream.identity.v1.RevokedSession sessions = 1;
+   */
+  sessions: RevokedSession[];
+
+  /**
+   * Pass as `after` next time.
+   *
+   * @generated from field: int64 cursor = 2;
+   */
+  cursor: bigint;
+};
+
+/**
+ * Describes the message xtream.identity.v1.ListRevokedSessionsResponse.
+ * Use `create(ListRevokedSessionsResponseSchema)` to create a new message.
+ */
+export declare const ListRevokedSessionsResponseSchema: GenMessage<ListRevokedSessionsResponse>;
+
+/**
+ * RevokedSession is a session (the `sid` claim of its access tokens) that
+ * ended; its tokens are refused until expire_time, after which they have
+ * expired anyway.
+ *
+ * @generated from message xtream.identity.v1.RevokedSession
+ */
+export declare type RevokedSession = Message<"xtream.identity.v1.RevokedSession"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message xtream.identity.v1.RevokedSession.
+ * Use `create(RevokedSessionSchema)` to create a new message.
+ */
+export declare const RevokedSessionSchema: GenMessage<RevokedSession>;
+
+/**
  * @generated from message xtream.identity.v1.GetJwksRequest
  */
 export declare type GetJwksRequest = Message<"xtream.identity.v1.GetJwksRequest"> & {
@@ -546,6 +612,19 @@ export declare const IdentityService: GenService<{
     methodKind: "unary";
     input: typeof DeleteAccountRequestSchema;
     output: typeof DeleteAccountResponseSchema;
+  },
+  /**
+   * ListRevokedSessions is for the platform's token verifiers (the gateway
+   * does not route it): sessions ended (logout, password change, reuse of a
+   * refresh token, account deletion) whose access tokens may still be
+   * unexpired, after a cursor. Verifiers poll it and refuse those tokens.
+   *
+   * @generated from rpc xtream.identity.v1.IdentityService.ListRevokedSessions
+   */
+  listRevokedSessions: {
+    methodKind: "unary";
+    input: typeof ListRevokedSessionsRequestSchema;
+    output: typeof ListRevokedSessionsResponseSchema;
   },
 }>;
 
