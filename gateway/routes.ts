@@ -26,7 +26,8 @@ export function platformBackends(addresses: BackendAddresses): Backend[] {
     { service: VideoService, address: addresses.catalog, internalMethods: ["CreateVideo"] },
     { service: PlaylistService, address: addresses.catalog },
     { service: SearchService, address: addresses.catalog },
-    { service: UploadService, address: addresses.upload },
+    // PutChunk carries up to 16 MiB (upload_service.proto); everything else is small.
+    { service: UploadService, address: addresses.upload, readMaxBytes: 17 * 1024 * 1024 },
     { service: PlaybackService, address: addresses.playback },
   ];
 }

@@ -18,12 +18,17 @@ import type { RateLimiter } from "./rate-limit.ts";
 import { SESSION_MODE_HEADER } from "./session-cookie.ts";
 import type { StaticSite } from "./static-site.ts";
 
+/** The largest request body a call may send through the Connect path unless its backend allows more. */
+export const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
+
 /** A public service and the internal address that implements it. */
 export interface Backend {
   service: DescService;
   address: string;
   /** Wraps the forwarding implementation, for the few methods the gateway takes part in; see decoratedBackend. */
   decorate?: (forwarding: ServiceImpl<DescService>) => ServiceImpl<DescService>;
+  /** Largest request body this service's calls may send through the Connect path (default 1 MiB). */
+  readMaxBytes?: number;
   /**
    * Methods (by proto name, e.g. "CreateVideo") only other services may call:
    * the gateway does not route them, on any path; callers get UNIMPLEMENTED.
@@ -79,18 +84,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const interceptors: Interceptor[] = [edgeChecks(options)];
   const handler = connectNodeAdapter({
     routes(router) {
-      for (const { service, address, decorate, internalMethods } of options.backends) {
+      for (const { service, address, decorate, internalMethods, readMaxBytes } of options.backends) {
         const forwarding = forwardingImpl(service, createClient(service, transportFor(address)));
         const routed = decorate ? decorate(forwarding) : forwarding;
         // A method left out of the implementation is answered UNIMPLEMENTED by connect-es itself.
         for (const method of service.methods) if (internalMethods?.includes(method.name)) delete (routed as Record<string, unknown>)[method.localName];
-        router.service(service, routed);
+        // Bodies are read whole before forwarding: a small limit per service bounds the memory a few callers can take.
+        router.service(service, routed, { readMaxBytes: readMaxBytes ?? DEFAULT_READ_MAX_BYTES });
       }
       // Server reflection over the public services, so ghz and grpcurl need no .proto files.
       for (const { service, impl } of createReflectionRoutes(options.backends.map((backend) => backend.service))) router.service(service, impl);
     },
     interceptors,
-    readMaxBytes: 32 * 1024 * 1024,
+    readMaxBytes: DEFAULT_READ_MAX_BYTES,
     contextValues: (req) =>
       createContextValues()
         .set(CLIENT_ADDRESS, clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]))
