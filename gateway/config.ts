@@ -13,6 +13,8 @@ const schema = z.object({
   UPLOAD_ADDR: z.string().min(1),
   PLAYBACK_ADDR: z.string().min(1),
   REDIS_URL: common.redisUrl,
+  /** The credential sent to identity with forwarded client addresses (lib/auth/service-key.ts); the first is used. */
+  INTERNAL_SERVICE_KEYS: common.serviceKeys,
   GATEWAY_CORS_ORIGINS: z
     .string()
     .default("*")

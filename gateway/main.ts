@@ -25,7 +25,10 @@ runService({
 
     const rateLimiter = createRateLimiter({ redis, limit: config.GATEWAY_RATE_LIMIT, windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS, logger });
     const gateway = createGateway({
-      backends: platformBackends({ identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR }),
+      backends: platformBackends(
+        { identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR },
+        config.INTERNAL_SERVICE_KEYS[0],
+      ),
       logger,
       verifier: createTokenVerifier({ loadJwks, revocations: createRevocationList({ load: revocationsFromIdentity(config.IDENTITY_ADDR) }) }),
       rateLimiter,

@@ -4,7 +4,7 @@ import type { TLSSocket } from "node:tls";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createContextValues, cors, type Interceptor, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
-import type { TokenVerifier } from "../lib/auth/index.ts";
+import { SERVICE_KEY_HEADER, type TokenVerifier } from "../lib/auth/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { ClientAddressOf } from "./client-address.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
@@ -27,6 +27,12 @@ export interface Backend {
   address: string;
   /** Wraps the forwarding implementation, for the few methods the gateway takes part in; see decoratedBackend. */
   decorate?: (forwarding: ServiceImpl<DescService>) => ServiceImpl<DescService>;
+  /**
+   * The gateway's service credential, sent with every call to this backend
+   * (identity: it believes the x-forwarded-for of calls carrying it only).
+   * Backends with one take the Connect path, never the gRPC pass-through.
+   */
+  serviceKey?: string;
   /** Largest request body this service's calls may send through the Connect path (default 1 MiB). */
   readMaxBytes?: number;
   /**
@@ -84,8 +90,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const interceptors: Interceptor[] = [edgeChecks(options)];
   const handler = connectNodeAdapter({
     routes(router) {
-      for (const { service, address, decorate, internalMethods, readMaxBytes } of options.backends) {
-        const forwarding = forwardingImpl(service, createClient(service, transportFor(address)));
+      for (const { service, address, decorate, internalMethods, readMaxBytes, serviceKey } of options.backends) {
+        const forwarding = forwardingImpl(service, createClient(service, transportFor(address)), serviceKey ? { [SERVICE_KEY_HEADER]: serviceKey } : {});
         const routed = decorate ? decorate(forwarding) : forwarding;
         // A method left out of the implementation is answered UNIMPLEMENTED by connect-es itself.
         for (const method of service.methods) if (internalMethods?.includes(method.name)) delete (routed as Record<string, unknown>)[method.localName];
@@ -110,7 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // gRPC over HTTP/2 to a service the gateway only forwards goes through untouched (grpc-passthrough.ts);
   // services the gateway takes part in (decorate) stay on the Connect path.
   const passthrough = createGrpcPassthrough({
-    routes: new Map(options.backends.filter((backend) => !backend.decorate).map(({ service, address }) => [`/${service.typeName}/`, address])),
+    routes: new Map(options.backends.filter((backend) => !backend.decorate && !backend.serviceKey).map(({ service, address }) => [`/${service.typeName}/`, address])),
     // Internal methods are left to the Connect path, which answers UNIMPLEMENTED for them.
     excluded: new Set(options.backends.flatMap(({ service, internalMethods }) => (internalMethods ?? []).map((name) => `/${service.typeName}/${name}`))),
     check: (headers, client) => refusal(options, typeof headers.authorization === "string" ? headers.authorization : undefined, client),

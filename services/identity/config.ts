@@ -39,6 +39,8 @@ export const identityConfigSchema = z.object({
   IDENTITY_GRPC_PORT: common.port(50051),
   DATABASE_URL: common.databaseUrl,
   REDIS_URL: common.redisUrl,
+  /** The gateway's credential: x-forwarded-for is believed only on calls carrying it (lib/auth/service-key.ts). */
+  INTERNAL_SERVICE_KEYS: common.serviceKeys,
   /** account.deleted goes out through the outbox (lib/outbox) to these brokers. */
   KAFKA_BROKERS: common.kafkaBrokers,
   LOG_LEVEL: common.logLevel,

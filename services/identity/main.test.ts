@@ -31,6 +31,7 @@ describe("identity main", () => {
       DATABASE_URL: db.url,
       REDIS_URL: stackEnv().redisUrl,
       KAFKA_BROKERS: stackEnv().kafkaBrokers.join(","),
+      INTERNAL_SERVICE_KEYS: "k".repeat(32),
       IDENTITY_SIGNING_KEYS: JSON.stringify([key.privateJwk]),
       IDENTITY_GRPC_PORT: "0",
       IDENTITY_SCRYPT_LOG_N: "10",

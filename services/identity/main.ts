@@ -36,6 +36,7 @@ runService({
       registrationLimits: { perAddress: config.IDENTITY_REGISTER_LIMIT_PER_ADDRESS, windowMs: config.IDENTITY_REGISTER_WINDOW_SECONDS * 1000 },
       scrypt: { logN: config.IDENTITY_SCRYPT_LOG_N, r: config.IDENTITY_SCRYPT_R, p: config.IDENTITY_SCRYPT_P },
       trustForwardedFor: config.IDENTITY_TRUST_FORWARDED_FOR,
+      serviceKeys: config.INTERNAL_SERVICE_KEYS,
     });
     const sweeper = createRefreshTokenSweeper({
       pool,

@@ -18,6 +18,8 @@ export interface IdentityServerOptions {
   logger: Logger;
   /** Signing keys, current first. */
   signingKeys: SigningKey[];
+  /** Credentials the gateway presents; with them, x-forwarded-for is believed only from the gateway. */
+  serviceKeys?: readonly string[];
   /** A refresh retried within this window with the same token returns the same new pair (default 30 s). */
   refreshRetryGraceMs?: number;
   accessTokenTtlSeconds: number;
@@ -75,6 +77,7 @@ export function createIdentityServer(options: IdentityServerOptions): GrpcServer
     }),
     jwksJson: () => jwksJson,
     trustForwardedFor: options.trustForwardedFor,
+    ...(options.serviceKeys ? { serviceKeys: options.serviceKeys } : {}),
   });
   return createGrpcServer({
     services: [registerService(IdentityService, handlers)],
