@@ -1,9 +1,9 @@
-import { Redis } from "ioredis";
 import { createRevocationList, createTokenVerifier, jwksFromIdentity, revocationsFromIdentity } from "../lib/auth/index.ts";
 import { runService } from "../lib/process.ts";
 import { clientAddressFrom } from "./client-address.ts";
 import { loadGatewayConfig } from "./config.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { createGatewayRedis } from "./redis.ts";
 import { platformBackends } from "./routes.ts";
 import { createGateway } from "./server.ts";
 import { createStaticSite } from "./static-site.ts";
@@ -12,8 +12,7 @@ runService({
   name: "gateway",
   async start(logger) {
     const config = loadGatewayConfig();
-    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-    redis.on("error", () => undefined); // the limiter logs and fails open
+    const redis = createGatewayRedis(config.REDIS_URL, logger);
     const loadJwks = jwksFromIdentity(config.IDENTITY_ADDR);
     let jwksCache: { body: string; at: number } | undefined;
     const webApp = await createStaticSite({
