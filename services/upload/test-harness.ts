@@ -28,6 +28,10 @@ export interface ReceivedUploaded {
 export interface UploadHarness {
   upload: RunningUploadService;
   catalogPool: Pool;
+  /** host:port of the catalog server. */
+  catalogAddress: string;
+  /** Issues access tokens the services accept. */
+  tokenFor(userId: string): Promise<string>;
   /** video.uploaded records seen since the harness started, by video id. */
   uploaded: Map<string, ReceivedUploaded[]>;
   /** Stops the upload service and starts a new one on the same database (a new port). */
@@ -108,6 +112,8 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
       upload = await startUploadService(options);
     },
     catalogPool,
+    catalogAddress: `127.0.0.1:${catalogPort}`,
+    tokenFor: (userId) => tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }),
     uploaded,
     client: (userId) => clientFor(UploadService, `127.0.0.1:${upload.port}`, userId),
     catalogClient: (service, userId) => clientFor(service, `127.0.0.1:${catalogPort}`, userId),

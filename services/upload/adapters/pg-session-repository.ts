@@ -27,6 +27,9 @@ interface SessionRow {
   expire_at: Date;
   completed_at: Date | null;
   trace_context: Record<string, string> | null;
+  writing_part: number | null;
+  writing_md5: string | null;
+  writing_until: Date | null;
 }
 
 interface PartRow {
@@ -60,6 +63,12 @@ export function createPgSessionRepository(pool: Pool): SessionRepository {
     async end(state, failed) {
       await client.query(`UPDATE ${S}.upload_sessions SET state = $2, end_reason = $3, updated_at = now() WHERE id = $1`, [id, state, failed.reason]);
       await enqueueFailed(client, failed);
+    },
+    async claimWrite(partNumber, md5, until) {
+      await client.query(`UPDATE ${S}.upload_sessions SET writing_part = $2, writing_md5 = $3, writing_until = $4 WHERE id = $1`, [id, partNumber, md5, until]);
+    },
+    async clearWrite() {
+      await client.query(`UPDATE ${S}.upload_sessions SET writing_part = NULL, writing_md5 = NULL, writing_until = NULL WHERE id = $1`, [id]);
     },
     async complete(event) {
       await client.query(`UPDATE ${S}.upload_sessions SET state = 'completed', completed_at = $2, updated_at = now() WHERE id = $1`, [id, event.uploadTime]);
@@ -192,5 +201,8 @@ function toSession(row: SessionRow): UploadSession {
     expireAt: row.expire_at,
     completedAt: row.completed_at ?? undefined,
     traceContext: row.trace_context ?? {},
+    ...(row.writing_part !== null && row.writing_md5 !== null && row.writing_until !== null
+      ? { writing: { partNumber: row.writing_part, md5: row.writing_md5, until: row.writing_until } }
+      : {}),
   };
 }

@@ -43,6 +43,10 @@ export interface LockedSession {
    * instead of leaving it UPLOADING).
    */
   end(state: Exclude<UploadState, "active" | "completed">, failed: VideoFailedEvent): Promise<void>;
+  /** Claims a part for a chunk about to be sent to storage, until `until`. */
+  claimWrite(partNumber: number, md5: string, until: Date): Promise<void>;
+  /** Releases the claim (after the part was recorded, or its sending failed). */
+  clearWrite(): Promise<void>;
   /** Marks the session completed and stores its video.uploaded event, in this transaction. */
   complete(event: VideoUploadedEvent): Promise<void>;
 }

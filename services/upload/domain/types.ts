@@ -40,6 +40,8 @@ export interface UploadSession {
   completedAt: Date | undefined;
   /** W3C trace headers of the call that opened the session; later calls join that trace. */
   traceContext: Record<string, string>;
+  /** A chunk being sent to storage right now (PutChunk's claim), if any. */
+  writing?: { partNumber: number; md5: string; until: Date };
 }
 
 /** One stored multipart part. Part n holds bytes [(n-1)·chunk, n·chunk). */

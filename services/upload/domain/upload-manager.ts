@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Caller } from "../../../lib/auth/index.ts";
 import { AppError, failedPrecondition, notFound, permissionDenied } from "../../../lib/errors.ts";
 import { annotateActiveSpan, ATTR_VIDEO_ID, inStoredTrace, traceCarrier } from "../../../lib/telemetry/spans.ts";
-import { assertActive, checkMetadata, chunkSizeFor, planChunk } from "./chunk-rules.ts";
+import { assertActive, checkMetadata, chunkSizeFor, partNumberAt, planChunk } from "./chunk-rules.ts";
 import type { SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
 import { checkQuota, type QuotaUsage } from "./quota.ts";
 import { streamParts } from "./stream-parts.ts";
@@ -36,6 +37,13 @@ export interface UploadManager {
   /** Aborts the multipart uploads of expired sessions; returns how many ended. */
   expireSessions(limit?: number): Promise<number>;
 }
+
+/**
+ * How long PutChunk's claim on a part lasts: longer than sending one chunk
+ * takes (MinIO connections time out after 30 s idle), short enough that a
+ * writer that died does not block its session's retries for long.
+ */
+const CHUNK_CLAIM_MS = 120_000;
 
 /** Creates the upload use cases over their ports. */
 export function createUploadManager(options: UploadManagerOptions): UploadManager {
@@ -181,24 +189,60 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       return open(caller, authorization, metadata, "resumable", chunkSizeFor(metadata.sizeBytes, limits.chunkSizeBytes));
     },
 
+    /**
+     * No transaction is open while the chunk goes to storage: a short one
+     * plans the chunk and claims its part, the bytes are sent, another short
+     * one records the part. The claim keeps a different chunk from being sent
+     * to the same part meanwhile (ABORTED: retry); a second copy of the same
+     * chunk waits for the first and is then acknowledged.
+     */
     async putChunk(caller, uploadId, offset, data) {
       const md5 = md5Hex(data);
-      return sessions.withLocked(uploadId, async (found, tx) => {
-        const session = owned(caller, found);
-        annotateActiveSpan({ [ATTR_VIDEO_ID]: session.videoId });
-        assertActive(session, now());
-        const partNumber = Math.floor(offset / session.chunkSizeBytes) + 1;
+      for (let attempt = 0; ; attempt++) {
+        const step = await sessions.withLocked(uploadId, async (found, tx) => {
+          const session = owned(caller, found);
+          annotateActiveSpan({ [ATTR_VIDEO_ID]: session.videoId });
+          assertActive(session, now());
+          const stored = offset < session.committedOffset ? await tx.part(partNumberAt(session, offset)) : undefined;
+          const plan = planChunk(session, offset, data.byteLength, md5, stored);
+          if (plan.kind === "acknowledge") return { kind: "done" as const, committedOffset: plan.committedOffset };
+          const claim = session.writing;
+          if (claim && claim.until.getTime() > now().getTime()) {
+            if (claim.partNumber === plan.partNumber && claim.md5 === md5) return { kind: "wait" as const };
+            throw new AppError("aborted", `another chunk is being stored at offset ${offset}; retry shortly`);
+          }
+          await tx.claimWrite(plan.partNumber, md5, new Date(now().getTime() + CHUNK_CLAIM_MS));
+          return { kind: "send" as const, plan, session };
+        });
+        if (step.kind === "done") return step.committedOffset;
+        if (step.kind === "wait") {
+          if (attempt >= 1200) throw new AppError("aborted", `the same chunk is still being stored at offset ${offset}; retry shortly`);
+          await sleep(50);
+          continue;
+        }
+        const { plan, session } = step;
         const attributes = { [ATTR_VIDEO_ID]: session.videoId, "upload.id": session.id, "upload.offset": offset, "upload.chunk_bytes": data.byteLength };
         return inStoredTrace("upload.chunk", session.traceContext, attributes, async (span) => {
-          const stored = offset < session.committedOffset ? await tx.part(partNumber) : undefined;
-          const plan = planChunk(session, offset, data.byteLength, md5, stored);
           span.setAttribute("upload.chunk_outcome", plan.kind);
-          if (plan.kind === "acknowledge") return plan.committedOffset;
-          const etag = await store.putPart(session.sourceKey, session.multipartId, plan.partNumber, data);
-          await tx.addPart({ partNumber: plan.partNumber, sizeBytes: data.byteLength, etag, md5 }, plan.committedOffset);
-          return plan.committedOffset;
+          let etag: string;
+          try {
+            etag = await store.putPart(session.sourceKey, session.multipartId, plan.partNumber, data);
+          } catch (err) {
+            await sessions.withLocked(uploadId, (_current, tx) => tx.clearWrite()).catch(() => undefined);
+            throw err;
+          }
+          return sessions.withLocked(uploadId, async (current, tx) => {
+            const latest = owned(caller, current);
+            assertActive(latest, now());
+            if (latest.writing?.partNumber !== plan.partNumber || latest.writing.md5 !== md5) {
+              throw new AppError("aborted", `the chunk at offset ${offset} took too long to store; send it again`);
+            }
+            await tx.addPart({ partNumber: plan.partNumber, sizeBytes: data.byteLength, etag, md5 }, plan.committedOffset);
+            await tx.clearWrite();
+            return plan.committedOffset;
+          });
         });
-      });
+      }
     },
 
     async getStatus(caller, uploadId) {
