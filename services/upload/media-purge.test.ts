@@ -28,14 +28,17 @@ async function list(bucket: string, prefix: string): Promise<string[]> {
   return names.sort();
 }
 
-/** An uploaded video with what the transcoder would have published for it. */
+/**
+ * A video with a source object and what the transcoder would have published
+ * for it. The video is opened through the upload service, but its source is
+ * put straight into MinIO rather than finished: a finished upload announces
+ * video.uploaded to the platform's topic, and the dev stack's transcoder
+ * would then fail this random source and clear its folder under the test.
+ */
 async function publishedVideo(user: string, channelId: string): Promise<string> {
-  const data = randomBytes(MiB);
-  async function* messages() {
-    yield { part: { case: "metadata" as const, value: { channelId, title: "to delete", contentType: "video/mp4", sizeBytes: BigInt(data.length), filename: "a.mp4" } } };
-    yield { part: { case: "chunk" as const, value: data } };
-  }
-  const { videoId } = await (await h.client(user)).upload(messages());
+  const { session } = await (await h.client(user)).startUpload({ metadata: { channelId, title: "to delete", contentType: "video/mp4", sizeBytes: BigInt(MiB), filename: "a.mp4" } });
+  const videoId = session!.videoId;
+  await h.upload.minio.putObject(env.minioSourceBucket, `sources/${videoId}`, randomBytes(MiB), MiB);
   for (const name of ["master.m3u8", "240p/index.m3u8", "240p/seg-00000.ts", "240p/seg-00001.ts", "poster.jpg", "thumbs/0001.jpg", "storyboard.vtt"]) {
     await h.upload.minio.putObject(env.minioMediaBucket, `${mediaPrefix(videoId)}${name}`, Buffer.from(name), name.length);
   }
