@@ -23,6 +23,13 @@ runService({
     });
 
     const rateLimiter = createRateLimiter({ redis, limit: config.GATEWAY_RATE_LIMIT, windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS, logger });
+    const accountRateLimiter = createRateLimiter({
+      redis,
+      limit: config.GATEWAY_ACCOUNT_RATE_LIMIT,
+      windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS,
+      logger,
+      keyPrefix: "ratelimit:gateway:account",
+    });
     const gateway = createGateway({
       backends: platformBackends(
         { identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR },
@@ -31,6 +38,7 @@ runService({
       logger,
       verifier: createTokenVerifier({ loadJwks, revocations: createRevocationList({ load: revocationsFromIdentity(config.IDENTITY_ADDR) }) }),
       rateLimiter,
+      accountRateLimiter,
       corsOrigins: config.GATEWAY_CORS_ORIGINS,
       clientAddressOf: clientAddressFrom(config.GATEWAY_TRUSTED_PROXIES),
       webApp,
@@ -61,6 +69,7 @@ runService({
       async stop() {
         await gateway.close();
         await rateLimiter.close();
+        await accountRateLimiter.close();
         redis.disconnect();
       },
     };

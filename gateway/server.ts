@@ -53,6 +53,8 @@ export interface GatewayOptions {
   /** Verifies bearer tokens at the edge, so bad tokens never reach a service. */
   verifier?: TokenVerifier;
   rateLimiter?: RateLimiter;
+  /** Limits calls per signed-in account (keyed by the verified token's user id), on top of the per-address limit. */
+  accountRateLimiter?: RateLimiter;
   /** Origins allowed to call from a browser; "*" for any. */
   corsOrigins: string[];
   /** Serves extra HTTP routes (JWKS, health); return false to fall through to 404. */
@@ -162,8 +164,8 @@ function edgeChecks(options: GatewayOptions): Interceptor {
 /**
  * The gateway's checks before a call goes on, on every path: the client's rate
  * limit, then the bearer token when there is one (anonymous calls go on; each
- * service decides what anonymous callers may do). Synchronous unless a token
- * must be verified.
+ * service decides what anonymous callers may do) and its account's rate
+ * limit. Synchronous unless a token must be verified.
  */
 function refusal(options: GatewayOptions, authorization: string | undefined, client: string): ConnectError | undefined | Promise<ConnectError | undefined> {
   if (options.rateLimiter && !options.rateLimiter.allow(client)) return new ConnectError("too many requests, slow down", Code.ResourceExhausted);
@@ -171,7 +173,10 @@ function refusal(options: GatewayOptions, authorization: string | undefined, cli
   const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
   if (!token) return new ConnectError("malformed authorization header", Code.Unauthenticated);
   return options.verifier.verify(token).then(
-    () => undefined,
+    (caller) =>
+      options.accountRateLimiter && !options.accountRateLimiter.allow(caller.userId)
+        ? new ConnectError("too many requests from this account, slow down", Code.ResourceExhausted)
+        : undefined,
     () => new ConnectError("invalid or expired access token", Code.Unauthenticated),
   );
 }

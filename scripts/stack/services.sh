@@ -60,7 +60,11 @@ export_service_env() {
       ;;
     # Every local client, load tools included, comes from 127.0.0.1: per-address limits
     # sized for one person would refuse `./dev.sh load`. The chart keeps production's limits.
-    gateway) export GATEWAY_RATE_LIMIT="${GATEWAY_RATE_LIMIT:-10000000}" ;;
+    gateway)
+      export GATEWAY_RATE_LIMIT="${GATEWAY_RATE_LIMIT:-10000000}"
+      # Load scenarios call as one or a few accounts.
+      export GATEWAY_ACCOUNT_RATE_LIMIT="${GATEWAY_ACCOUNT_RATE_LIMIT:-10000000}"
+      ;;
     identity)
       export IDENTITY_LOGIN_LIMIT_PER_ADDRESS="${IDENTITY_LOGIN_LIMIT_PER_ADDRESS:-100000}"
       export IDENTITY_REGISTER_LIMIT_PER_ADDRESS="${IDENTITY_REGISTER_LIMIT_PER_ADDRESS:-10000}"
