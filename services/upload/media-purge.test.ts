@@ -10,6 +10,8 @@ import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import { createEventProducer, topics } from "../../lib/kafka/index.ts";
 import { mediaPrefix, tombstoneKey } from "../../lib/storage/media-keys.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { createCatalogEventConsumer } from "../catalog/jobs/event-consumer.ts";
 import { createPgPurgeQueue } from "./adapters/pg-purge-queue.ts";
 import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
 
@@ -130,6 +132,36 @@ describe("deleting a video", () => {
     expect(await h.upload.purge.runOnce()).toContain(videoId);
     expect(await list(env.minioMediaBucket, mediaPrefix(videoId))).toEqual([]);
   }, 60_000);
+
+  it("after account deletion (account.deleted → catalog → video.deleted), removes every video's objects of the account", async () => {
+    // The catalog's event consumer, as in production, on this harness's catalog database.
+    const producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "purge-account-test" });
+    const consumer = createCatalogEventConsumer({
+      pool: h.catalogPool,
+      brokers: env.kafkaBrokers,
+      groupId: `purge-account-test-${randomUUID()}`,
+      logger: createLogger("purge-account-test", "silent"),
+      producer,
+    });
+    await consumer.start();
+    try {
+      const user = randomUUID();
+      const ids = [await publishedVideo(user, await h.channelOf(user)), await publishedVideo(user, await h.channelOf(user))];
+      const other = randomUUID();
+      const kept = await publishedVideo(other, await h.channelOf(other));
+      await producer.publish(topics.accountDeleted, user, { userId: user, eventId: randomUUID() });
+      for (const id of ids) await scheduled(id, 60_000);
+      expect((await h.upload.purge.runOnce()).sort()).toEqual([...ids].sort());
+      for (const id of ids) {
+        expect(await list(env.minioMediaBucket, mediaPrefix(id))).toEqual([]);
+        expect(await list(env.minioSourceBucket, `sources/${id}`)).toEqual([]);
+      }
+      expect(await list(env.minioMediaBucket, mediaPrefix(kept))).toHaveLength(7);
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+    }
+  }, 90_000);
 
   it("keeps the objects until the grace period is over", async () => {
     const user = randomUUID();
