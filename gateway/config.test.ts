@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "./config.ts";
 
-const base = { IDENTITY_ADDR: "a:1", CATALOG_ADDR: "b:1", UPLOAD_ADDR: "c:1", PLAYBACK_ADDR: "d:1", REDIS_URL: "redis://127.0.0.1:6390" };
+const base = { IDENTITY_ADDR: "a:1", CATALOG_ADDR: "b:1", UPLOAD_ADDR: "c:1", PLAYBACK_ADDR: "d:1", REDIS_URL: "redis://127.0.0.1:6390", INTERNAL_SERVICE_KEYS: "k".repeat(32) };
 
 describe("gateway config", () => {
   it("serves <repo>/web/dist by default, another folder when told, none when empty", () => {

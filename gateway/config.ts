@@ -13,6 +13,8 @@ const schema = z.object({
   UPLOAD_ADDR: z.string().min(1),
   PLAYBACK_ADDR: z.string().min(1),
   REDIS_URL: common.redisUrl,
+  /** The credential sent to identity with forwarded client addresses (lib/auth/service-key.ts); the first is used. */
+  INTERNAL_SERVICE_KEYS: common.serviceKeys,
   GATEWAY_CORS_ORIGINS: z
     .string()
     .default("*")
@@ -33,6 +35,8 @@ const schema = z.object({
     }),
   GATEWAY_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   GATEWAY_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Calls per signed-in account per window, whatever address they come from. */
+  GATEWAY_ACCOUNT_RATE_LIMIT: z.coerce.number().int().positive().default(1200),
   // The built web app served at /; an empty value serves none. A missing folder
   // is not an error (the API works without it; it is picked up once built).
   GATEWAY_WEB_DIR: z

@@ -13,6 +13,8 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
 export interface GrpcPassthroughOptions {
   /** "/package.Service/" → internal address, for the services whose calls may pass through untouched. */
   routes: Map<string, string>;
+  /** Full paths ("/package.Service/Method") never passed through, though their service is (left to the caller). */
+  excluded?: ReadonlySet<string>;
   /** The gateway's edge checks (rate limit, token); resolves to an error to answer instead of forwarding. */
   check: (headers: http2.IncomingHttpHeaders, clientAddress: string) => Promise<ConnectError | undefined> | ConnectError | undefined;
   /** The caller's address from the TCP peer and X-Forwarded-For (see client-address.ts); default the peer. */
@@ -78,7 +80,7 @@ export function createGrpcPassthrough(options: GrpcPassthroughOptions): GrpcPass
       const path = headers[HTTP2_HEADER_PATH];
       if (headers[HTTP2_HEADER_METHOD] !== "POST" || typeof contentType !== "string" || !isGrpc(contentType) || typeof path !== "string") return false;
       const address = options.routes.get(prefixOf(path));
-      if (!address) return false;
+      if (!address || options.excluded?.has(path)) return false;
       const clientAddress = addressOf(clientAddressOf(inbound.session), headers["x-forwarded-for"]);
       const checked = options.check(headers, clientAddress);
       if (checked instanceof Promise) {

@@ -1,9 +1,9 @@
-import { Redis } from "ioredis";
-import { createTokenVerifier, jwksFromIdentity } from "../lib/auth/index.ts";
+import { createRevocationList, createTokenVerifier, jwksFromIdentity, revocationsFromIdentity } from "../lib/auth/index.ts";
 import { runService } from "../lib/process.ts";
 import { clientAddressFrom } from "./client-address.ts";
 import { loadGatewayConfig } from "./config.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { createGatewayRedis } from "./redis.ts";
 import { platformBackends } from "./routes.ts";
 import { createGateway } from "./server.ts";
 import { createStaticSite } from "./static-site.ts";
@@ -12,8 +12,7 @@ runService({
   name: "gateway",
   async start(logger) {
     const config = loadGatewayConfig();
-    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-    redis.on("error", () => undefined); // the limiter logs and fails open
+    const redis = createGatewayRedis(config.REDIS_URL, logger);
     const loadJwks = jwksFromIdentity(config.IDENTITY_ADDR);
     let jwksCache: { body: string; at: number } | undefined;
     const webApp = await createStaticSite({
@@ -24,11 +23,22 @@ runService({
     });
 
     const rateLimiter = createRateLimiter({ redis, limit: config.GATEWAY_RATE_LIMIT, windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS, logger });
-    const gateway = createGateway({
-      backends: platformBackends({ identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR }),
+    const accountRateLimiter = createRateLimiter({
+      redis,
+      limit: config.GATEWAY_ACCOUNT_RATE_LIMIT,
+      windowSeconds: config.GATEWAY_RATE_WINDOW_SECONDS,
       logger,
-      verifier: createTokenVerifier({ loadJwks }),
+      keyPrefix: "ratelimit:gateway:account",
+    });
+    const gateway = createGateway({
+      backends: platformBackends(
+        { identity: config.IDENTITY_ADDR, catalog: config.CATALOG_ADDR, upload: config.UPLOAD_ADDR, playback: config.PLAYBACK_ADDR },
+        config.INTERNAL_SERVICE_KEYS[0],
+      ),
+      logger,
+      verifier: createTokenVerifier({ loadJwks, revocations: createRevocationList({ load: revocationsFromIdentity(config.IDENTITY_ADDR) }) }),
       rateLimiter,
+      accountRateLimiter,
       corsOrigins: config.GATEWAY_CORS_ORIGINS,
       clientAddressOf: clientAddressFrom(config.GATEWAY_TRUSTED_PROXIES),
       webApp,
@@ -59,6 +69,7 @@ runService({
       async stop() {
         await gateway.close();
         await rateLimiter.close();
+        await accountRateLimiter.close();
         redis.disconnect();
       },
     };

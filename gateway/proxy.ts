@@ -12,7 +12,7 @@ const FORWARDED_HEADERS = ["authorization", "x-request-id"];
  * as x-forwarded-for. Errors from the service pass through unchanged; a
  * failure to reach it (see `unreachable`) does not carry its address out.
  */
-export function forwardingImpl<S extends DescService>(service: S, client: Client<S>): ServiceImpl<S> {
+export function forwardingImpl<S extends DescService>(service: S, client: Client<S>, extraHeaders: Record<string, string> = {}): ServiceImpl<S> {
   const impl: Record<string, unknown> = {};
   for (const method of service.methods) {
     const call = (client as Record<string, (input: unknown, options: CallOptions) => unknown>)[method.localName]!.bind(client);
@@ -21,7 +21,7 @@ export function forwardingImpl<S extends DescService>(service: S, client: Client
       case "client_streaming":
         impl[method.localName] = async (input: unknown, context: HandlerContext) => {
           try {
-            return await (call(input, callOptions(context)) as Promise<unknown>);
+            return await (call(input, callOptions(context, extraHeaders)) as Promise<unknown>);
           } catch (err) {
             throw unreachable(err);
           }
@@ -31,7 +31,7 @@ export function forwardingImpl<S extends DescService>(service: S, client: Client
       case "bidi_streaming":
         impl[method.localName] = async function* (input: unknown, context: HandlerContext) {
           try {
-            yield* call(input, callOptions(context)) as AsyncIterable<unknown>;
+            yield* call(input, callOptions(context, extraHeaders)) as AsyncIterable<unknown>;
           } catch (err) {
             throw unreachable(err);
           }
@@ -42,8 +42,8 @@ export function forwardingImpl<S extends DescService>(service: S, client: Client
   return impl as ServiceImpl<S>;
 }
 
-function callOptions(context: HandlerContext): CallOptions {
-  const headers = new Headers();
+function callOptions(context: HandlerContext, extraHeaders: Record<string, string>): CallOptions {
+  const headers = new Headers(extraHeaders);
   for (const name of FORWARDED_HEADERS) {
     const value = context.requestHeader.get(name);
     if (value) headers.set(name, value);

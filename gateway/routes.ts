@@ -15,16 +15,23 @@ export interface BackendAddresses {
   playback: string;
 }
 
-/** Every public service and the internal service that owns it. */
-export function platformBackends(addresses: BackendAddresses): Backend[] {
+/**
+ * Every public service and the internal service that owns it. `serviceKey`
+ * (INTERNAL_SERVICE_KEYS, the first) goes to identity, which believes the
+ * client address the gateway forwards only on calls carrying it.
+ */
+export function platformBackends(addresses: BackendAddresses, serviceKey?: string): Backend[] {
   return [
     // The gateway keeps browsers' refresh tokens in an HttpOnly cookie (session-cookie.ts).
-    decoratedBackend(IdentityService, addresses.identity, withSessionCookies),
+    // ListRevokedSessions is for the services' token verifiers only.
+    { ...decoratedBackend(IdentityService, addresses.identity, withSessionCookies), internalMethods: ["ListRevokedSessions"], ...(serviceKey ? { serviceKey } : {}) },
     { service: ChannelService, address: addresses.catalog },
-    { service: VideoService, address: addresses.catalog },
+    // Only the upload service creates videos (catalog also refuses callers without its service key).
+    { service: VideoService, address: addresses.catalog, internalMethods: ["CreateVideo"] },
     { service: PlaylistService, address: addresses.catalog },
     { service: SearchService, address: addresses.catalog },
-    { service: UploadService, address: addresses.upload },
+    // PutChunk carries up to 16 MiB (upload_service.proto); everything else is small.
+    { service: UploadService, address: addresses.upload, readMaxBytes: 17 * 1024 * 1024 },
     { service: PlaybackService, address: addresses.playback },
   ];
 }

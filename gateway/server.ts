@@ -4,7 +4,7 @@ import type { TLSSocket } from "node:tls";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createContextValues, cors, type Interceptor, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
-import type { TokenVerifier } from "../lib/auth/index.ts";
+import { SERVICE_KEY_HEADER, type TokenVerifier } from "../lib/auth/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { ClientAddressOf } from "./client-address.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
@@ -18,12 +18,28 @@ import type { RateLimiter } from "./rate-limit.ts";
 import { SESSION_MODE_HEADER } from "./session-cookie.ts";
 import type { StaticSite } from "./static-site.ts";
 
+/** The largest request body a call may send through the Connect path unless its backend allows more. */
+export const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
+
 /** A public service and the internal address that implements it. */
 export interface Backend {
   service: DescService;
   address: string;
   /** Wraps the forwarding implementation, for the few methods the gateway takes part in; see decoratedBackend. */
   decorate?: (forwarding: ServiceImpl<DescService>) => ServiceImpl<DescService>;
+  /**
+   * The gateway's service credential, sent with every call to this backend
+   * (identity: it believes the x-forwarded-for of calls carrying it only).
+   * Backends with one take the Connect path, never the gRPC pass-through.
+   */
+  serviceKey?: string;
+  /** Largest request body this service's calls may send through the Connect path (default 1 MiB). */
+  readMaxBytes?: number;
+  /**
+   * Methods (by proto name, e.g. "CreateVideo") only other services may call:
+   * the gateway does not route them, on any path; callers get UNIMPLEMENTED.
+   */
+  internalMethods?: readonly string[];
 }
 
 /** A Backend whose forwarding implementation `decorate` wraps (typed for its service). */
@@ -37,6 +53,8 @@ export interface GatewayOptions {
   /** Verifies bearer tokens at the edge, so bad tokens never reach a service. */
   verifier?: TokenVerifier;
   rateLimiter?: RateLimiter;
+  /** Limits calls per signed-in account (keyed by the verified token's user id), on top of the per-address limit. */
+  accountRateLimiter?: RateLimiter;
   /** Origins allowed to call from a browser; "*" for any. */
   corsOrigins: string[];
   /** Serves extra HTTP routes (JWKS, health); return false to fall through to 404. */
@@ -74,15 +92,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const interceptors: Interceptor[] = [edgeChecks(options)];
   const handler = connectNodeAdapter({
     routes(router) {
-      for (const { service, address, decorate } of options.backends) {
-        const forwarding = forwardingImpl(service, createClient(service, transportFor(address)));
-        router.service(service, decorate ? decorate(forwarding) : forwarding);
+      for (const { service, address, decorate, internalMethods, readMaxBytes, serviceKey } of options.backends) {
+        const forwarding = forwardingImpl(service, createClient(service, transportFor(address)), serviceKey ? { [SERVICE_KEY_HEADER]: serviceKey } : {});
+        const routed = decorate ? decorate(forwarding) : forwarding;
+        // A method left out of the implementation is answered UNIMPLEMENTED by connect-es itself.
+        for (const method of service.methods) if (internalMethods?.includes(method.name)) delete (routed as Record<string, unknown>)[method.localName];
+        // Bodies are read whole before forwarding: a small limit per service bounds the memory a few callers can take.
+        router.service(service, routed, { readMaxBytes: readMaxBytes ?? DEFAULT_READ_MAX_BYTES });
       }
       // Server reflection over the public services, so ghz and grpcurl need no .proto files.
       for (const { service, impl } of createReflectionRoutes(options.backends.map((backend) => backend.service))) router.service(service, impl);
     },
     interceptors,
-    readMaxBytes: 32 * 1024 * 1024,
+    readMaxBytes: DEFAULT_READ_MAX_BYTES,
     contextValues: (req) =>
       createContextValues()
         .set(CLIENT_ADDRESS, clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"]))
@@ -96,7 +118,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   // gRPC over HTTP/2 to a service the gateway only forwards goes through untouched (grpc-passthrough.ts);
   // services the gateway takes part in (decorate) stay on the Connect path.
   const passthrough = createGrpcPassthrough({
-    routes: new Map(options.backends.filter((backend) => !backend.decorate).map(({ service, address }) => [`/${service.typeName}/`, address])),
+    routes: new Map(options.backends.filter((backend) => !backend.decorate && !backend.serviceKey).map(({ service, address }) => [`/${service.typeName}/`, address])),
+    // Internal methods are left to the Connect path, which answers UNIMPLEMENTED for them.
+    excluded: new Set(options.backends.flatMap(({ service, internalMethods }) => (internalMethods ?? []).map((name) => `/${service.typeName}/${name}`))),
     check: (headers, client) => refusal(options, typeof headers.authorization === "string" ? headers.authorization : undefined, client),
     clientAddressOf,
   });
@@ -140,8 +164,8 @@ function edgeChecks(options: GatewayOptions): Interceptor {
 /**
  * The gateway's checks before a call goes on, on every path: the client's rate
  * limit, then the bearer token when there is one (anonymous calls go on; each
- * service decides what anonymous callers may do). Synchronous unless a token
- * must be verified.
+ * service decides what anonymous callers may do) and its account's rate
+ * limit. Synchronous unless a token must be verified.
  */
 function refusal(options: GatewayOptions, authorization: string | undefined, client: string): ConnectError | undefined | Promise<ConnectError | undefined> {
   if (options.rateLimiter && !options.rateLimiter.allow(client)) return new ConnectError("too many requests, slow down", Code.ResourceExhausted);
@@ -149,7 +173,10 @@ function refusal(options: GatewayOptions, authorization: string | undefined, cli
   const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
   if (!token) return new ConnectError("malformed authorization header", Code.Unauthenticated);
   return options.verifier.verify(token).then(
-    () => undefined,
+    (caller) =>
+      options.accountRateLimiter && !options.accountRateLimiter.allow(caller.userId)
+        ? new ConnectError("too many requests from this account, slow down", Code.ResourceExhausted)
+        : undefined,
     () => new ConnectError("invalid or expired access token", Code.Unauthenticated),
   );
 }

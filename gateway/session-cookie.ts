@@ -64,6 +64,12 @@ export function withSessionCookies(forwarding: Identity): Identity {
         throw err;
       }
     },
+    async deleteAccount(request, context) {
+      const response = await forwarding.deleteAccount(request, context);
+      // The account's sessions are gone with it.
+      if (cookieMode(context)) context.responseHeader.append("set-cookie", clearCookie(context));
+      return response;
+    },
     async logout(request, context) {
       if (!cookieMode(context)) return forwarding.logout(request, context);
       context.responseHeader.append("set-cookie", clearCookie(context));

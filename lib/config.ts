@@ -32,4 +32,13 @@ export const common = {
     .transform((value) => value.split(",").map((broker) => broker.trim()).filter(Boolean)),
   minioEndpoint: z.string().url(),
   secret: z.string().min(1),
+  /**
+   * INTERNAL_SERVICE_KEYS: credentials services present to each other for
+   * internal-only RPCs (lib/auth/service-key.ts), comma-separated, current
+   * first, each at least 32 characters.
+   */
+  serviceKeys: z
+    .string()
+    .transform((value) => value.split(",").map((key) => key.trim()).filter(Boolean))
+    .refine((keys) => keys.length > 0 && keys.every((key) => key.length >= 32), "one or more comma-separated keys of at least 32 characters each"),
 };

@@ -5,7 +5,7 @@
  */
 import { createPgPool } from "../../lib/db/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createTestDatabase, createTestTokens } from "../../lib/testing/index.ts";
+import { createTestDatabase, createTestTokens, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
 import { createChannelStore } from "../../services/catalog/adapters/channel-store.ts";
 import { createVideoStore } from "../../services/catalog/adapters/video-store.ts";
 import { Visibility } from "../../services/catalog/domain/model.ts";
@@ -40,7 +40,7 @@ for (let index = 0; index < 60; index++) {
 }
 
 const tokens = await createTestTokens();
-const server = createCatalogServer({ pool, verifier: tokens.verifier, logger: createLogger("catalog-bench", "warn"), cacheTtlMs: 60_000 });
+const server = createCatalogServer({ pool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger: createLogger("catalog-bench", "warn"), cacheTtlMs: 60_000 });
 const port = await server.listen("127.0.0.1", 0);
 console.log(JSON.stringify({ port, videoId }));
 

@@ -13,7 +13,7 @@ import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.j
 import { createPgPool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createTestDatabase, createTestTokens, stackEnv } from "../../lib/testing/index.ts";
+import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../../services/catalog/server.ts";
 import { createCatalogVideoRegistry } from "../../services/upload/adapters/catalog-video-registry.ts";
 import { startUploadService } from "../../services/upload/runtime.ts";
@@ -24,15 +24,18 @@ const database = await createTestDatabase("bench_upload");
 const tokens = await createTestTokens();
 const catalogPool = createPgPool(database.url, 4);
 await migrateCatalog(catalogPool);
-const catalog = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, logger });
+const catalog = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
 const catalogPort = await catalog.listen("127.0.0.1", 0);
 const upload = await startUploadService({
   port: 0,
   databaseUrl: database.url,
   minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
   sourceBucket: env.minioSourceBucket,
+  mediaBucket: env.minioMediaBucket,
+  // Deletions are not the bench's business (and must not touch the stack's videos).
+  purge: { groupId: `bench-upload-purge-${randomUUID()}`, accept: () => false },
   kafkaBrokers: env.kafkaBrokers,
-  videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}` }),
+  videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
   verifier: tokens.verifier,
   logger,
   outboxPollMs: 100,

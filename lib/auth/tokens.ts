@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from "jose";
 import { unauthenticated, unavailable } from "../errors.ts";
+import type { RevocationList } from "./revocations.ts";
 
 /** Who is calling, as proven by a verified access token. */
 export interface Caller {
@@ -47,9 +48,10 @@ export function createTokenIssuer(options: TokenIssuerOptions) {
   if (!current) throw new Error("at least one signing key is required");
   const privateKey = importJWK(current.privateJwk, ACCESS_TOKEN_ALG);
   return {
-    async issue(caller: Caller): Promise<{ token: string; expiresAt: Date }> {
+    /** `sessionId` (the `sid` claim) names the sign-in the token belongs to, so ending it can revoke the token. */
+    async issue(caller: Caller & { sessionId?: string }): Promise<{ token: string; expiresAt: Date }> {
       const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
-      const token = await new SignJWT({ handle: caller.handle })
+      const token = await new SignJWT(caller.sessionId ? { handle: caller.handle, sid: caller.sessionId } : { handle: caller.handle })
         .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid: current.kid, typ: "at+jwt" })
         .setSubject(caller.userId)
         .setIssuer(ACCESS_TOKEN_ISSUER)
@@ -69,6 +71,8 @@ export interface TokenVerifierOptions {
   loadJwks(): Promise<JSONWebKeySet>;
   /** How long a fetched JWKS is trusted before re-fetching (default 5 min). */
   cacheMs?: number;
+  /** Ended sessions: a token whose `sid` is listed is refused (see revocations.ts). */
+  revocations?: RevocationList;
 }
 
 /** Verifies access tokens against the identity service's published keys. */
@@ -122,6 +126,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       } else if (now - fetchedAt > (options.cacheMs ?? 300_000) && mayRetry) {
         void refresh().catch(() => undefined);
       }
+      let caller: Caller;
+      let sessionId: string | undefined;
       try {
         const { payload } = await jwtVerify(token, keySet!, {
           issuer: ACCESS_TOKEN_ISSUER,
@@ -129,10 +135,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           algorithms: [ACCESS_TOKEN_ALG],
         });
         if (typeof payload.sub !== "string" || typeof payload["handle"] !== "string") throw new Error("claims missing");
-        return { userId: payload.sub, handle: payload["handle"] };
+        sessionId = typeof payload["sid"] === "string" ? payload["sid"] : undefined;
+        caller = { userId: payload.sub, handle: payload["handle"] };
       } catch {
         throw unauthenticated("invalid or expired access token");
       }
+      if (sessionId && options.revocations?.isRevoked(sessionId)) throw unauthenticated("this session has ended; sign in again");
+      return caller;
     },
   };
 }

@@ -35,6 +35,8 @@ beforeAll(async () => {
       }),
     ],
     logger: createLogger("test", "silent"),
+    // 1 MiB messages plus their framing: over the default request limit.
+    maxMessageBytes: 2 * 1024 * 1024,
   });
   port = await server.listen("127.0.0.1", 0);
 });

@@ -30,9 +30,16 @@ export interface GrpcServerOptions {
   readiness?: () => Promise<boolean>;
   /** How often readiness is re-checked. */
   readinessIntervalMs?: number;
-  /** Largest message accepted, in bytes. */
+  /**
+   * Largest request message accepted, in bytes (default 1 MiB: every request
+   * but an upload's chunks is small); larger ones are RESOURCE_EXHAUSTED
+   * before they are decoded. Responses may be up to 32 MiB.
+   */
   maxMessageBytes?: number;
 }
+
+/** The default request limit of createGrpcServer. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** A grpc-js server with health, reflection and validation built in. */
 export interface GrpcServer {
@@ -54,10 +61,9 @@ export const HEALTH_LIVENESS = "liveness";
  * deadline or client cancellation, and errors become canonical status codes.
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const maxBytes = options.maxMessageBytes ?? 32 * 1024 * 1024;
   const server = new grpc.Server({
-    "grpc.max_receive_message_length": maxBytes,
-    "grpc.max_send_message_length": maxBytes,
+    "grpc.max_receive_message_length": options.maxMessageBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+    "grpc.max_send_message_length": 32 * 1024 * 1024,
     // Honoured by grpc-js versions that read it on servers; receive-window.ts does it until then.
     "grpc-node.flow_control_window": RECEIVE_WINDOW.streamBytes,
   });

@@ -1,5 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import {
+  AccountDeletedSchema,
   DeadLetterSchema,
   VideoDeletedSchema,
   VideoFailedSchema,
@@ -17,7 +18,7 @@ export interface Topic<S extends DescMessage = DescMessage> {
 
 const topic = <S extends DescMessage>(name: string, schema: S): Topic<S> => ({ name, schema });
 
-/** Every topic of the platform. Records are keyed by video id. */
+/** Every topic of the platform. Records are keyed by video id (account.deleted: by user id). */
 export const topics = {
   videoUploaded: topic("video.uploaded", VideoUploadedSchema),
   videoProgress: topic("video.progress", VideoProgressSchema),
@@ -26,4 +27,5 @@ export const topics = {
   videoDeleted: topic("video.deleted", VideoDeletedSchema),
   videoVisibility: topic("video.visibility", VideoVisibilityChangedSchema),
   deadLetter: topic("video.dead-letter", DeadLetterSchema),
+  accountDeleted: topic("account.deleted", AccountDeletedSchema),
 } as const;

@@ -7,3 +7,4 @@ export { createTestTokens } from "./tokens.ts";
 export { createEchoService } from "./echo-service.ts";
 export { codeOf, failureOf } from "./error-code.ts";
 export { freePort, portOpen } from "./ports.ts";
+export { TEST_SERVICE_KEY } from "./service-key.ts";

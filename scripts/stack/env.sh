@@ -86,5 +86,17 @@ fi
 PLAYBACK_TOKEN_SECRETS="${PLAYBACK_TOKEN_SECRETS:-$(cat "$_xt_pbkeys")}"
 export PLAYBACK_TOKEN_SECRETS
 unset _xt_pbkeys
+
+# --- internal service credential: what the upload service presents to catalog's
+# internal-only CreateVideo (lib/auth/service-key.ts). Generated once into the
+# git-ignored .data/. Rotate by prepending a new key (comma-separated, current first).
+_xt_svckeys="$_xt_root/.data/internal-service-keys"
+if [[ ! -f "$_xt_svckeys" ]]; then
+  mkdir -p "$_xt_root/.data"
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$_xt_svckeys")
+fi
+INTERNAL_SERVICE_KEYS="${INTERNAL_SERVICE_KEYS:-$(cat "$_xt_svckeys")}"
+export INTERNAL_SERVICE_KEYS
+unset _xt_svckeys
 unset _xt_root _xt_secrets
 

@@ -51,10 +51,20 @@ export_service_env() {
     playback) export OTEL_NODE_DISABLED_INSTRUMENTATIONS="${OTEL_NODE_DISABLED_INSTRUMENTATIONS-http}" ;;
     # A 1 MB young generation: V8 then scavenges after every 2 MB of new buffers, so the
     # chunks an upload has already stored are freed at once (see services/upload/README.md).
-    upload) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$UPLOAD_NODE_OPTIONS" ;;
+    # `./dev.sh load uploads` runs dozens of uploads at once as one account: per-account quotas
+    # sized for one person would refuse it (the chart keeps production's).
+    upload)
+      export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$UPLOAD_NODE_OPTIONS"
+      export UPLOAD_QUOTA_OPEN_SESSIONS="${UPLOAD_QUOTA_OPEN_SESSIONS:-1000}"
+      export UPLOAD_QUOTA_STORED_BYTES="${UPLOAD_QUOTA_STORED_BYTES:-1099511627776}"
+      ;;
     # Every local client, load tools included, comes from 127.0.0.1: per-address limits
     # sized for one person would refuse `./dev.sh load`. The chart keeps production's limits.
-    gateway) export GATEWAY_RATE_LIMIT="${GATEWAY_RATE_LIMIT:-10000000}" ;;
+    gateway)
+      export GATEWAY_RATE_LIMIT="${GATEWAY_RATE_LIMIT:-10000000}"
+      # Load scenarios call as one or a few accounts.
+      export GATEWAY_ACCOUNT_RATE_LIMIT="${GATEWAY_ACCOUNT_RATE_LIMIT:-10000000}"
+      ;;
     identity)
       export IDENTITY_LOGIN_LIMIT_PER_ADDRESS="${IDENTITY_LOGIN_LIMIT_PER_ADDRESS:-100000}"
       export IDENTITY_REGISTER_LIMIT_PER_ADDRESS="${IDENTITY_REGISTER_LIMIT_PER_ADDRESS:-10000}"

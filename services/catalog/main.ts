@@ -1,9 +1,11 @@
-import { createTokenVerifier, jwksFromIdentity } from "../../lib/auth/index.ts";
+import { identityTokenVerifier } from "../../lib/auth/index.ts";
 import { createPgPool } from "../../lib/db/index.ts";
 import { createEventProducer } from "../../lib/kafka/index.ts";
 import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { runService } from "../../lib/process.ts";
 import { loadCatalogConfig } from "./config.ts";
+import { createVideoStore } from "./adapters/video-store.ts";
+import { createAbandonedUploadReaper } from "./jobs/reap-abandoned-uploads.ts";
 import { createCatalogEventConsumer } from "./jobs/event-consumer.ts";
 import { createCatalogServer, migrateCatalog } from "./server.ts";
 
@@ -16,21 +18,31 @@ runService({
     const applied = await migrateCatalog(pool);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
-    const verifier = createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) });
+    const verifier = identityTokenVerifier(config.IDENTITY_ADDR);
     const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog" });
     const server = createCatalogServer({
       pool,
       verifier,
+      serviceKeys: config.INTERNAL_SERVICE_KEYS,
       logger,
       viewPeriodMs: config.CATALOG_VIEW_PERIOD_SECONDS * 1000,
       cacheTtlMs: config.CATALOG_CACHE_TTL_MS,
       cacheMaxEntries: config.CATALOG_CACHE_MAX_ENTRIES,
+      watchStreamsPerCaller: config.CATALOG_WATCH_STREAMS_PER_CALLER,
+      watchMaxLifetimeMs: config.CATALOG_WATCH_MAX_SECONDS * 1000,
     });
     const port = await server.listen(config.CATALOG_HOST, config.CATALOG_GRPC_PORT);
     logger.info({ port }, "catalog listening");
 
     const relay = createOutboxRelay({ pool, schema: "catalog", producer, logger });
     relay.start();
+    const reaper = createAbandonedUploadReaper({
+      videos: createVideoStore({ pool }),
+      logger,
+      abandonAfterMs: config.CATALOG_ABANDONED_UPLOAD_SECONDS * 1000,
+      intervalMs: config.CATALOG_REAP_INTERVAL_SECONDS * 1000,
+    });
+    reaper.start();
     const consumer = createCatalogEventConsumer({
       pool,
       brokers: config.KAFKA_BROKERS,
@@ -53,6 +65,7 @@ runService({
     return {
       async stop() {
         await server.shutdown(10_000);
+        await reaper.stop();
         await consumer.stop().catch((err: unknown) => logger.warn({ err }, "consumer stop failed"));
         await relay.stop();
         await producer.disconnect();

@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TokenVerifier } from "../../lib/auth/index.ts";
+import { createServiceKeyCheck, type TokenVerifier } from "../../lib/auth/index.ts";
 import { runMigrations, type Pool } from "../../lib/db/index.ts";
 import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -13,6 +13,7 @@ import { createPlaylistStore } from "./adapters/playlist-store.ts";
 import { createSearchStore } from "./adapters/search-store.ts";
 import { createVideoChangeFeed } from "./adapters/video-change-feed.ts";
 import { createVideoStore } from "./adapters/video-store.ts";
+import { createStreamSlots } from "./domain/stream-slots.ts";
 import { createTtlCache } from "./domain/video-cache.ts";
 import { createChannelHandlers } from "./handlers/channel-handlers.ts";
 import type { CachedVideo, CatalogDeps } from "./handlers/deps.ts";
@@ -34,6 +35,8 @@ export interface CatalogServerOptions {
   pool: Pool;
   /** Verifies callers' access tokens (jwksFromIdentity in production, createTestTokens in tests). */
   verifier: TokenVerifier;
+  /** Credentials of the services allowed to call internal RPCs (CreateVideo: the upload service). */
+  serviceKeys: readonly string[];
   logger: Logger;
   /** A viewer's view counts once per period (default 1 h). */
   viewPeriodMs?: number;
@@ -43,6 +46,10 @@ export interface CatalogServerOptions {
   cacheMaxEntries?: number;
   /** WatchVideo re-reads at least this often, notification or not (default 10 s). */
   watchPollMs?: number;
+  /** WatchVideo streams one caller (account, or address when anonymous) may hold open in this process (default 10). */
+  watchStreamsPerCaller?: number;
+  /** A WatchVideo stream ends after this long; clients reconnect (default 1 h). */
+  watchMaxLifetimeMs?: number;
   /** Serve GetVideo through the lean grpc-js handler (default true; false uses the generic adapter). */
   fastGetVideo?: boolean;
 }
@@ -64,12 +71,15 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
     playlists: createPlaylistStore({ pool }),
     search: createSearchStore({ pool }),
     verifier: options.verifier,
+    internalCaller: createServiceKeyCheck(options.serviceKeys, "videos are created by starting an upload (UploadService.StartUpload); CreateVideo is internal"),
     logger,
     feed,
     videoCache: createTtlCache<CachedVideo>({ ttlMs: options.cacheTtlMs ?? 5000, maxEntries: options.cacheMaxEntries ?? 10_000 }),
     cacheEpoch: { value: 0 },
     viewPeriodMs: options.viewPeriodMs ?? 3_600_000,
     watchPollMs: options.watchPollMs ?? 10_000,
+    watchSlots: createStreamSlots(options.watchStreamsPerCaller ?? 10),
+    watchLimits: { perCaller: options.watchStreamsPerCaller ?? 10, maxLifetimeMs: options.watchMaxLifetimeMs ?? 3_600_000 },
   };
   feed.onAnyChange((videoId) => {
     deps.cacheEpoch.value++;

@@ -3,7 +3,7 @@ import { generateSigningKey } from "../../lib/auth/index.ts";
 import { ConfigError } from "../../lib/config.ts";
 import { loadIdentityConfig } from "./config.ts";
 
-const base = { DATABASE_URL: "postgres://u:p@127.0.0.1:5440/x", REDIS_URL: "redis://127.0.0.1:6390" };
+const base = { DATABASE_URL: "postgres://u:p@127.0.0.1:5440/x", REDIS_URL: "redis://127.0.0.1:6390", KAFKA_BROKERS: "127.0.0.1:9092", INTERNAL_SERVICE_KEYS: "k".repeat(32) };
 
 describe("identity config", () => {
   it("reads signing keys (current first) and the defaults", async () => {

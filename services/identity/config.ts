@@ -39,6 +39,10 @@ export const identityConfigSchema = z.object({
   IDENTITY_GRPC_PORT: common.port(50051),
   DATABASE_URL: common.databaseUrl,
   REDIS_URL: common.redisUrl,
+  /** The gateway's credential: x-forwarded-for is believed only on calls carrying it (lib/auth/service-key.ts). */
+  INTERNAL_SERVICE_KEYS: common.serviceKeys,
+  /** account.deleted goes out through the outbox (lib/outbox) to these brokers. */
+  KAFKA_BROKERS: common.kafkaBrokers,
   LOG_LEVEL: common.logLevel,
   IDENTITY_SIGNING_KEYS: signingKeys,
   IDENTITY_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
@@ -46,6 +50,8 @@ export const identityConfigSchema = z.object({
   /** Expired refresh tokens are deleted this long after expiry (until then a late reuse still revokes its family). */
   IDENTITY_REFRESH_TOKEN_RETAIN_SECONDS: positiveInt(7 * 24 * 3600),
   IDENTITY_REFRESH_SWEEP_INTERVAL_SECONDS: positiveInt(3600),
+  /** A refresh retried this soon with the same refresh token returns the same new pair instead of revoking the session. */
+  IDENTITY_REFRESH_RETRY_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   IDENTITY_LOGIN_LIMIT_PER_ACCOUNT: positiveInt(5),
   IDENTITY_LOGIN_LIMIT_PER_ADDRESS: positiveInt(20),
   IDENTITY_LOGIN_WINDOW_SECONDS: positiveInt(60),

@@ -30,6 +30,8 @@ describe("identity main", () => {
     const { child, output } = startMain({
       DATABASE_URL: db.url,
       REDIS_URL: stackEnv().redisUrl,
+      KAFKA_BROKERS: stackEnv().kafkaBrokers.join(","),
+      INTERNAL_SERVICE_KEYS: "k".repeat(32),
       IDENTITY_SIGNING_KEYS: JSON.stringify([key.privateJwk]),
       IDENTITY_GRPC_PORT: "0",
       IDENTITY_SCRYPT_LOG_N: "10",
@@ -51,7 +53,7 @@ describe("identity main", () => {
   }, 60_000);
 
   it("refuses to start without signing keys, naming the variable (exit 78) and printing no secret", async () => {
-    const { child, output } = startMain({ DATABASE_URL: db.url, REDIS_URL: stackEnv().redisUrl, IDENTITY_SIGNING_KEYS: '[{"d":"TOPSECRET"' });
+    const { child, output } = startMain({ DATABASE_URL: db.url, REDIS_URL: stackEnv().redisUrl, KAFKA_BROKERS: stackEnv().kafkaBrokers.join(","), IDENTITY_SIGNING_KEYS: '[{"d":"TOPSECRET"' });
     const [code] = (await once(child, "exit")) as [number | null];
     expect(code).toBe(78);
     expect(output()).toContain("IDENTITY_SIGNING_KEYS");

@@ -1,7 +1,9 @@
 import { Redis } from "ioredis";
 import { createPgPool } from "../../lib/db/index.ts";
 import { runService } from "../../lib/process.ts";
-import { migrateIdentity } from "./adapters/migrations.ts";
+import { createEventProducer } from "../../lib/kafka/index.ts";
+import { createOutboxRelay } from "../../lib/outbox/index.ts";
+import { IDENTITY_SCHEMA, migrateIdentity } from "./adapters/migrations.ts";
 import { loadIdentityConfig } from "./config.ts";
 import { createRefreshTokenSweeper } from "./jobs/refresh-token-sweeper.ts";
 import { createIdentityServer } from "./server.ts";
@@ -25,6 +27,7 @@ runService({
       signingKeys: config.IDENTITY_SIGNING_KEYS,
       accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
+      refreshRetryGraceMs: config.IDENTITY_REFRESH_RETRY_GRACE_SECONDS * 1000,
       loginLimits: {
         perAccount: config.IDENTITY_LOGIN_LIMIT_PER_ACCOUNT,
         perAddress: config.IDENTITY_LOGIN_LIMIT_PER_ADDRESS,
@@ -33,6 +36,7 @@ runService({
       registrationLimits: { perAddress: config.IDENTITY_REGISTER_LIMIT_PER_ADDRESS, windowMs: config.IDENTITY_REGISTER_WINDOW_SECONDS * 1000 },
       scrypt: { logN: config.IDENTITY_SCRYPT_LOG_N, r: config.IDENTITY_SCRYPT_R, p: config.IDENTITY_SCRYPT_P },
       trustForwardedFor: config.IDENTITY_TRUST_FORWARDED_FOR,
+      serviceKeys: config.INTERNAL_SERVICE_KEYS,
     });
     const sweeper = createRefreshTokenSweeper({
       pool,
@@ -41,6 +45,10 @@ runService({
       intervalMs: config.IDENTITY_REFRESH_SWEEP_INTERVAL_SECONDS * 1000,
     });
     sweeper.start();
+    // account.deleted is written with the deletion (identity.outbox) and relayed; Kafka may come later.
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "identity" });
+    const relay = createOutboxRelay({ pool, schema: IDENTITY_SCHEMA, producer, logger });
+    relay.start();
     const port = await server.listen(config.IDENTITY_GRPC_HOST, config.IDENTITY_GRPC_PORT);
     logger.info({ host: config.IDENTITY_GRPC_HOST, port, kid: config.IDENTITY_SIGNING_KEYS[0]?.kid }, "identity listening");
 
@@ -48,6 +56,8 @@ runService({
       async stop() {
         await server.shutdown(10_000);
         await sweeper.stop();
+        await relay.stop();
+        await producer.disconnect();
         redis.disconnect();
         await pool.end();
       },

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { createTokenIssuer, createTokenVerifier, type SigningKey } from "../../lib/auth/index.ts";
+import { createHash } from "node:crypto";
+import { createRevocationList, createTokenIssuer, createTokenVerifier, type SigningKey } from "../../lib/auth/index.ts";
 import type { Pool } from "../../lib/db/index.ts";
 import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -17,6 +18,10 @@ export interface IdentityServerOptions {
   logger: Logger;
   /** Signing keys, current first. */
   signingKeys: SigningKey[];
+  /** Credentials the gateway presents; with them, x-forwarded-for is believed only from the gateway. */
+  serviceKeys?: readonly string[];
+  /** A refresh retried within this window with the same token returns the same new pair (default 30 s). */
+  refreshRetryGraceMs?: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   loginLimits: { perAccount: number; perAddress: number; windowMs: number; keyPrefix?: string };
@@ -36,8 +41,10 @@ export interface IdentityServerOptions {
 export function createIdentityServer(options: IdentityServerOptions): GrpcServer {
   const issuer = createTokenIssuer({ keys: options.signingKeys, ttlSeconds: options.accessTokenTtlSeconds });
   const jwksJson = JSON.stringify(issuer.jwks());
+  // Revoked sessions stay listed a minute past the longest an access token can live.
+  const store = createPgIdentityStore(options.pool, options.accessTokenTtlSeconds + 60);
   const identity = createIdentity({
-    store: createPgIdentityStore(options.pool),
+    store,
     hasher: options.hasher ?? createPasswordHasher(options.scrypt),
     accessTokens: issuer,
     rateLimiter: createRedisLoginRateLimiter({ redis: options.redis, logger: options.logger, ...options.loginLimits }),
@@ -50,14 +57,27 @@ export function createIdentityServer(options: IdentityServerOptions): GrpcServer
       keyPrefix: options.registrationLimits?.keyPrefix ?? "identity:register",
     }),
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+    // Bound to the current signing key (a secret already); rotating the key only ends the retry window early.
+    refreshSecret: createHash("sha256").update(`xtream-refresh-successor|${JSON.stringify(options.signingKeys[0]?.privateJwk ?? {})}`).digest(),
+    ...(options.refreshRetryGraceMs !== undefined ? { refreshRetryGraceMs: options.refreshRetryGraceMs } : {}),
     log: options.logger,
     observer: createIdentityMetrics(),
   });
   const handlers = createIdentityHandlers({
     identity,
-    verifier: createTokenVerifier({ loadJwks: async () => issuer.jwks() }),
+    // Its own tokens, with its own keys and revocations (read from its database, not over gRPC).
+    verifier: createTokenVerifier({
+      loadJwks: async () => issuer.jwks(),
+      revocations: createRevocationList({
+        load: async (after) => {
+          const page = await store.listRevokedSessions(after, 500);
+          return { cursor: page.cursor, sessions: page.sessions.map((session) => ({ sessionId: session.familyId, expiresAt: session.expiresAt })) };
+        },
+      }),
+    }),
     jwksJson: () => jwksJson,
     trustForwardedFor: options.trustForwardedFor,
+    ...(options.serviceKeys ? { serviceKeys: options.serviceKeys } : {}),
   });
   return createGrpcServer({
     services: [registerService(IdentityService, handlers)],

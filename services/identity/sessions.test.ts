@@ -37,10 +37,11 @@ describe("Refresh", () => {
     expect(second.refreshToken).not.toBe(first.refreshToken);
   });
 
-  it("revokes the whole family when a used token comes back: the newest token fails too, other sessions live on", async () => {
+  it("revokes the whole family when a used token comes back after the session moved on: the newest token fails too, other sessions live on", async () => {
     const { account, session } = await register();
     const otherDevice = (await identity.client.login({ email: account.email, password: account.password })).session!;
-    const rotated = (await identity.client.refresh({ refreshToken: session.refreshToken })).session!;
+    const moved = (await identity.client.refresh({ refreshToken: session.refreshToken })).session!;
+    const rotated = (await identity.client.refresh({ refreshToken: moved.refreshToken })).session!;
 
     const reuse = await failure(identity.client.refresh({ refreshToken: session.refreshToken }));
     expect(reuse.code).toBe(Code.Unauthenticated);
@@ -50,13 +51,29 @@ describe("Refresh", () => {
     expect(harness.logs.some((line) => line.includes("refresh token reused"))).toBe(true);
   });
 
-  it("lets exactly one of several concurrent refreshes with the same token win, and then treats the rest as reuse", async () => {
+  it("answers concurrent refreshes with one token (a retrying client) with the same new refresh token, rotating once", async () => {
     const { session } = await register();
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => identity.client.refresh({ refreshToken: session.refreshToken })));
-    const winners = results.filter((result) => result.status === "fulfilled");
-    expect(winners).toHaveLength(1);
-    const winner = (winners[0] as PromiseFulfilledResult<{ session?: { refreshToken: string } }>).value.session!;
-    expect((await failure(identity.client.refresh({ refreshToken: winner.refreshToken }))).code).toBe(Code.Unauthenticated);
+    const results = await Promise.all(Array.from({ length: 5 }, () => identity.client.refresh({ refreshToken: session.refreshToken })));
+    expect(new Set(results.map((result) => result.session!.refreshToken)).size).toBe(1);
+    const { rows } = await harness.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM identity.refresh_tokens WHERE family_id = (SELECT family_id FROM identity.refresh_tokens WHERE token_hash = $1)",
+      [hashRefreshToken(session.refreshToken)],
+    );
+    expect(rows[0]?.n).toBe(2);
+    await expect(identity.client.refresh({ refreshToken: results[0]!.session!.refreshToken })).resolves.toBeDefined();
+  });
+
+  it("gives a refresh retried within the grace window the same new pair; after the window it is reuse and ends the session", async () => {
+    const { session } = await register();
+    const first = (await identity.client.refresh({ refreshToken: session.refreshToken })).session!;
+    const retried = (await identity.client.refresh({ refreshToken: session.refreshToken })).session!;
+    expect(retried.refreshToken).toBe(first.refreshToken);
+    const verifier = createTokenVerifier({ loadJwks: () => jwksOf(identity) });
+    await expect(verifier.verify(retried.accessToken)).resolves.toBeDefined();
+    // The same retry 31 s later (the window is 30 s): reuse.
+    await harness.pool.query("UPDATE identity.refresh_tokens SET used_at = now() - interval '31 seconds' WHERE token_hash = $1", [hashRefreshToken(session.refreshToken)]);
+    expect((await failure(identity.client.refresh({ refreshToken: session.refreshToken }))).code).toBe(Code.Unauthenticated);
+    expect((await failure(identity.client.refresh({ refreshToken: first.refreshToken }))).code).toBe(Code.Unauthenticated);
   });
 
   it("rejects unknown, malformed and expired refresh tokens", async () => {

@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendServiceKey } from "../../lib/auth/index.ts";
 import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
-import { codeOf, createTestTokens } from "../../lib/testing/index.ts";
+import { codeOf, createTestTokens, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
 import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
@@ -27,7 +28,8 @@ beforeAll(async () => {
   catalog = await startCatalogHarness({ verifier: tokens.verifier });
   const ownerToken = await tokenOf(owner);
   const channels = createServiceClient(ChannelService, { address: catalog.address, interceptors: [bearer(ownerToken)] });
-  const catalogVideos = createServiceClient(VideoService, { address: catalog.address, interceptors: [bearer(ownerToken)] });
+  // As the upload service does: CreateVideo is internal to it.
+  const catalogVideos = createServiceClient(VideoService, { address: catalog.address, interceptors: [bearer(ownerToken), sendServiceKey(TEST_SERVICE_KEY)] });
   const { channel } = await channels.createChannel({ handle: `playback_${Date.now().toString(36)}`, title: "Playback tests" });
   const create = async (title: string, visibility: Visibility) =>
     (await catalogVideos.createVideo({ channelId: channel!.id, title, visibility })).video!.id;

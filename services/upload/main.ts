@@ -1,4 +1,4 @@
-import { createTokenVerifier, jwksFromIdentity } from "../../lib/auth/index.ts";
+import { identityTokenVerifier } from "../../lib/auth/index.ts";
 import { runService } from "../../lib/process.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import { loadUploadConfig } from "./config.ts";
@@ -14,9 +14,10 @@ runService({
       databaseUrl: config.DATABASE_URL,
       minio: { endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY },
       sourceBucket: config.MINIO_SOURCE_BUCKET,
+      mediaBucket: config.MINIO_MEDIA_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
-      videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR }),
-      verifier: createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) }),
+      videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! }),
+      verifier: identityTokenVerifier(config.IDENTITY_ADDR),
       logger,
       limits: {
         maxSizeBytes: config.UPLOAD_MAX_SIZE_BYTES,
@@ -25,9 +26,12 @@ runService({
         streamPartSizeBytes: config.UPLOAD_STREAM_PART_SIZE_BYTES,
         streamPartConcurrency: config.UPLOAD_STREAM_PART_CONCURRENCY,
         sessionTtlMs: config.UPLOAD_SESSION_TTL_SECONDS * 1000,
+        maxStoredBytesPerAccount: config.UPLOAD_QUOTA_STORED_BYTES,
+        maxOpenSessionsPerAccount: config.UPLOAD_QUOTA_OPEN_SESSIONS,
       },
       outboxPollMs: config.OUTBOX_POLL_MS,
       expiryIntervalMs: config.UPLOAD_EXPIRY_INTERVAL_SECONDS * 1000,
+      purge: { graceMs: config.UPLOAD_DELETE_GRACE_SECONDS * 1000, intervalMs: config.UPLOAD_PURGE_INTERVAL_SECONDS * 1000, groupId: config.UPLOAD_PURGE_GROUP },
     });
     logger.info({ port: service.port }, "upload service listening");
     return { stop: () => service.stop() };

@@ -1,12 +1,16 @@
 import type { TokenVerifier } from "../../lib/auth/index.ts";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
-import { createEventProducer, type EventProducer } from "../../lib/kafka/index.ts";
+import { createEventProducer, type EventConsumer, type EventProducer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { createOutboxRelay, type OutboxRelay } from "../../lib/outbox/index.ts";
 import { createMinioClient, createStreamingMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { UPLOAD_SCHEMA } from "./adapters/pg-session-repository.ts";
 import type { UploadLimits, VideoRegistry } from "./domain/index.ts";
+import { createMinioMediaCleaner } from "./adapters/minio-media-cleaner.ts";
+import { createPgPurgeQueue } from "./adapters/pg-purge-queue.ts";
+import { createDeletedVideosConsumer, type DeletedVideosConsumerOptions } from "./jobs/deleted-videos-consumer.ts";
 import { createExpiryJob, type ExpiryJob } from "./jobs/expire-sessions.ts";
+import { createMediaPurgeJob, type MediaPurgeJob } from "./jobs/purge-media.ts";
 import { createUploadServer, migrateUploadDatabase, type UploadServer } from "./server.ts";
 
 export interface StartUploadServiceOptions {
@@ -16,6 +20,8 @@ export interface StartUploadServiceOptions {
   databaseUrl: string;
   minio: { endpoint: string; accessKey: string; secretKey: string };
   sourceBucket: string;
+  /** Where the transcoder publishes; deleted videos' objects are removed from it. */
+  mediaBucket: string;
   kafkaBrokers: string[];
   videos: VideoRegistry;
   verifier: TokenVerifier;
@@ -23,6 +29,17 @@ export interface StartUploadServiceOptions {
   limits?: Partial<UploadLimits>;
   outboxPollMs?: number;
   expiryIntervalMs?: number;
+  /** Removal of deleted videos' objects (video.deleted → jobs/purge-media.ts). */
+  purge?: {
+    /** Kept this long after deletion (default 1 h). */
+    graceMs?: number;
+    intervalMs?: number;
+    /** Consumer group of video.deleted (default "xtream-upload-purge"). */
+    groupId?: string;
+    /** The video.deleted topic (tests use their own). */
+    topic?: DeletedVideosConsumerOptions["topic"];
+    accept?: DeletedVideosConsumerOptions["accept"];
+  };
 }
 
 /** A running upload service: server, outbox relay and expiry job. */
@@ -33,6 +50,9 @@ export interface RunningUploadService {
   minio: MinioClient;
   relay: OutboxRelay;
   expiry: ExpiryJob;
+  purge: MediaPurgeJob;
+  /** Consumes video.deleted; started in the background (Kafka may come up later). */
+  deletedVideos: EventConsumer;
   producer: EventProducer;
   /** Stops serving (draining calls), then the relay and job, then closes clients. */
   stop(graceMs?: number): Promise<void>;
@@ -50,6 +70,7 @@ export async function startUploadService(options: StartUploadServiceOptions): Pr
   try {
     await migrateUploadDatabase(pool);
     await ensureBucket(minio, options.sourceBucket);
+    await ensureBucket(minio, options.mediaBucket);
   } catch (err) {
     await pool.end();
     throw err;
@@ -66,9 +87,37 @@ export async function startUploadService(options: StartUploadServiceOptions): Pr
   });
   const relay = createOutboxRelay({ pool, schema: UPLOAD_SCHEMA, producer, logger: options.logger, pollMs: options.outboxPollMs ?? 1000 });
   const expiry = createExpiryJob({ manager: server.manager, logger: options.logger, intervalMs: options.expiryIntervalMs ?? 60_000 });
+  const queue = createPgPurgeQueue(pool);
+  const cleaner = createMinioMediaCleaner({ client: minio, sourceBucket: options.sourceBucket, mediaBucket: options.mediaBucket });
+  const purge = createMediaPurgeJob({ queue, cleaner, manager: server.manager, logger: options.logger, intervalMs: options.purge?.intervalMs ?? 30_000 });
+  const deletedVideos = createDeletedVideosConsumer({
+    brokers: options.kafkaBrokers,
+    groupId: options.purge?.groupId ?? "xtream-upload-purge",
+    queue,
+    cleaner,
+    graceMs: options.purge?.graceMs ?? 3_600_000,
+    logger: options.logger,
+    producer,
+    ...(options.purge?.topic ? { topic: options.purge.topic } : {}),
+    ...(options.purge?.accept ? { accept: options.purge.accept } : {}),
+  });
   const port = await server.listen(options.host ?? "127.0.0.1", options.port);
   relay.start();
   expiry.start();
+  purge.start();
+  let stopping = false;
+  // Kafka may come up after us: keep trying in the background, serving meanwhile.
+  const startConsumer = async (): Promise<void> => {
+    try {
+      await deletedVideos.start();
+    } catch (err) {
+      if (stopping) return;
+      options.logger.warn({ err }, "video.deleted consumer failed to start; retrying in 5 s");
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      if (!stopping) return startConsumer();
+    }
+  };
+  const consumerStarted = startConsumer();
   return {
     port,
     server,
@@ -76,10 +125,14 @@ export async function startUploadService(options: StartUploadServiceOptions): Pr
     minio,
     relay,
     expiry,
+    purge,
+    deletedVideos,
     producer,
     async stop(graceMs = 10_000) {
+      stopping = true;
       await server.shutdown(graceMs);
-      await Promise.all([relay.stop(), expiry.stop()]);
+      await consumerStarted;
+      await Promise.all([relay.stop(), expiry.stop(), purge.stop(), deletedVideos.stop().catch((err: unknown) => options.logger.warn({ err }, "consumer stop failed"))]);
       await producer.disconnect();
       await pool.end();
     },

@@ -3,13 +3,15 @@ import { fromBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
+import type { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import { VideoUploadedSchema, type VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
-import { ensureTopics, topics } from "../../lib/kafka/index.ts";
+import { createEventProducer, ensureTopics, topics } from "../../lib/kafka/index.ts";
+import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createTestDatabase, createTestTokens, stackEnv, type TestDatabase } from "../../lib/testing/index.ts";
+import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import type { UploadLimits } from "./domain/index.ts";
@@ -26,34 +28,49 @@ export interface ReceivedUploaded {
 export interface UploadHarness {
   upload: RunningUploadService;
   catalogPool: Pool;
+  /** host:port of the catalog server. */
+  catalogAddress: string;
+  /** Issues access tokens the services accept. */
+  tokenFor(userId: string): Promise<string>;
   /** video.uploaded records seen since the harness started, by video id. */
   uploaded: Map<string, ReceivedUploaded[]>;
   /** Stops the upload service and starts a new one on the same database (a new port). */
   restartUpload(): Promise<void>;
   /** An UploadService client calling as userId (anonymous when omitted). */
   client(userId?: string): Promise<Client<typeof UploadService>>;
+  /** A catalog client (ChannelService or VideoService) calling as userId. */
+  catalogClient<S extends typeof ChannelService | typeof VideoService>(service: S, userId: string): Promise<Client<S>>;
   /** A channel owned by userId, created through the catalog. */
   channelOf(userId: string): Promise<string>;
   close(): Promise<void>;
 }
 
 /** Starts catalog + upload in-process against the real PostgreSQL, MinIO and Kafka. */
-export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Promise<UploadHarness> {
+export async function startUploadHarness(limits: Partial<UploadLimits> = {}, overrides: { sourceBucket?: string; deleteGraceMs?: number } = {}): Promise<UploadHarness> {
   const env = stackEnv();
   const logger = createLogger("upload-test", "silent");
   const database: TestDatabase = await createTestDatabase("upload");
   const tokens = await createTestTokens();
   const catalogPool = createPgPool(database.url, 6);
   await migrateCatalog(catalogPool);
-  const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, logger });
+  const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
   const catalogPort = await catalog.listen("127.0.0.1", 0);
+  // The catalog's outbox (video.deleted) goes to Kafka as in production.
+  const catalogProducer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "upload-test-catalog" });
+  const catalogRelay = createOutboxRelay({ pool: catalogPool, schema: "catalog", producer: catalogProducer, logger, pollMs: 200 });
+  catalogRelay.start();
+  // video.deleted is shared with the running stack: take only this database's videos.
+  const ownVideo = async (videoId: string) => ((await catalogPool.query("SELECT 1 FROM catalog.videos WHERE id::text = $1", [videoId])).rowCount ?? 0) > 0;
   const options: StartUploadServiceOptions = {
     port: 0,
     databaseUrl: database.url,
     minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
-    sourceBucket: env.minioSourceBucket,
+    sourceBucket: overrides.sourceBucket ?? env.minioSourceBucket,
+    mediaBucket: env.minioMediaBucket,
+    // Passes are run by the tests (upload.purge.runOnce()).
+    purge: { graceMs: overrides.deleteGraceMs ?? 0, intervalMs: 3_600_000, groupId: `upload-test-purge-${randomUUID()}`, accept: ownVideo },
     kafkaBrokers: env.kafkaBrokers,
-    videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}` }),
+    videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
     verifier: tokens.verifier,
     logger,
     limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },
@@ -78,7 +95,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
       uploaded.set(event.videoId, list);
     },
   });
-  const clientFor = async <S extends typeof UploadService | typeof ChannelService>(service: S, address: string, userId?: string) => {
+  const clientFor = async <S extends typeof UploadService | typeof ChannelService | typeof VideoService>(service: S, address: string, userId?: string) => {
     const token = userId ? await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : undefined;
     return createServiceClient(service, {
       address,
@@ -95,8 +112,11 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
       upload = await startUploadService(options);
     },
     catalogPool,
+    catalogAddress: `127.0.0.1:${catalogPort}`,
+    tokenFor: (userId) => tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }),
     uploaded,
     client: (userId) => clientFor(UploadService, `127.0.0.1:${upload.port}`, userId),
+    catalogClient: (service, userId) => clientFor(service, `127.0.0.1:${catalogPort}`, userId),
     async channelOf(userId) {
       const channels = await clientFor(ChannelService, `127.0.0.1:${catalogPort}`, userId);
       const handle = `c${randomUUID().replace(/-/g, "").slice(0, 20)}`;
@@ -107,6 +127,8 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}): Pr
     async close() {
       await consumer.disconnect();
       await upload.stop(1000);
+      await catalogRelay.stop();
+      await catalogProducer.disconnect();
       await catalog.shutdown(1000);
       await catalogPool.end();
       await database.drop();

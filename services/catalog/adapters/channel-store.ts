@@ -26,6 +26,12 @@ export interface ChannelStore {
   update(id: string, changes: ChannelChanges): Promise<ChannelRecord>;
   /** Soft-deletes the channel and its videos, emitting video.deleted for each video. */
   delete(id: string): Promise<string[]>;
+  /**
+   * account.deleted: soft-deletes every channel and video of the owner
+   * (video.deleted for each, in the same transaction) and deletes the owner's
+   * playlists. Returns the deleted videos' ids; a second call finds nothing.
+   */
+  deleteAllOf(ownerId: string): Promise<string[]>;
 }
 
 /** Creates the PostgreSQL channel store. */
@@ -106,6 +112,22 @@ export function createChannelStore(options: { pool: Pool }): ChannelStore {
         for (const row of rows) {
           await enqueueEvent(client, { schema: "catalog", topic: topics.videoDeleted, key: row.id, message: { videoId: row.id, ownerId: row.owner_id, eventId: randomUUID(), eventTime: timestampNow() } });
         }
+        return rows.map((row) => row.id);
+      });
+    },
+
+    async deleteAllOf(ownerId) {
+      return inTransaction(pool, async (client) => {
+        await client.query("UPDATE catalog.channels SET deleted_at = now() WHERE owner_id = $1 AND deleted_at IS NULL", [ownerId]);
+        const { rows } = await client.query<{ id: string }>(
+          "UPDATE catalog.videos SET status = 5, deleted_at = now(), update_time = clock_timestamp() WHERE owner_id = $1 AND deleted_at IS NULL RETURNING id",
+          [ownerId],
+        );
+        for (const row of rows) {
+          await enqueueEvent(client, { schema: "catalog", topic: topics.videoDeleted, key: row.id, message: { videoId: row.id, ownerId, eventId: randomUUID(), eventTime: timestampNow() } });
+        }
+        // Items go with their playlists (ON DELETE CASCADE).
+        await client.query("DELETE FROM catalog.playlists WHERE owner_id = $1", [ownerId]);
         return rows.map((row) => row.id);
       });
     },

@@ -65,6 +65,8 @@ export interface VideoStore {
   markReady(id: string, result: TranscodedResult): Promise<boolean>;
   /** video.failed: → FAILED with the reason, unless already final. */
   markFailed(id: string, reason: string): Promise<boolean>;
+  /** Videos still UPLOADING that were created before `createdBefore` → FAILED with the reason (at most `limit`); their ids. */
+  failAbandonedUploads(createdBefore: Date, reason: string, limit: number): Promise<string[]>;
 }
 
 /** Creates the PostgreSQL video store. */
@@ -191,6 +193,17 @@ export function createVideoStore(options: { pool: Pool }): VideoStore {
          WHERE id = $1 AND status IN (1, 2) AND deleted_at IS NULL`,
         [id, Math.round(result.durationMs), JSON.stringify(result.renditions), result.posterPath],
       ),
+
+    async failAbandonedUploads(createdBefore, reason, limit) {
+      const { rows } = await pool.query<{ id: string }>(
+        `UPDATE catalog.videos SET status = 4, failure_reason = $2, update_time = clock_timestamp()
+         WHERE id IN (SELECT id FROM catalog.videos WHERE status = 1 AND deleted_at IS NULL AND create_time < $1 ORDER BY create_time LIMIT $3 FOR UPDATE SKIP LOCKED)
+           AND status = 1
+         RETURNING id`,
+        [createdBefore, reason, limit],
+      );
+      return rows.map((row) => row.id);
+    },
 
     markFailed: (id, reason) =>
       changed(

@@ -1,3 +1,4 @@
+import type { HandlerContext } from "@connectrpc/connect";
 import type { TokenVerifier } from "../../../lib/auth/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import type { GetVideoResponse } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
@@ -7,6 +8,7 @@ import type { SearchStore } from "../adapters/search-store.ts";
 import type { VideoChangeFeed } from "../adapters/video-change-feed.ts";
 import type { VideoStore } from "../adapters/video-store.ts";
 import type { VideoRecord } from "../domain/model.ts";
+import type { StreamSlots } from "../domain/stream-slots.ts";
 import type { TtlCache } from "../domain/video-cache.ts";
 
 /** A cached GetVideo answer: the record for access checks, the response ready to send. */
@@ -22,6 +24,8 @@ export interface CatalogDeps {
   playlists: PlaylistStore;
   search: SearchStore;
   verifier: TokenVerifier;
+  /** Refuses (PERMISSION_DENIED) a call that does not carry an internal service's credential. */
+  internalCaller: (context: Pick<HandlerContext, "requestHeader">) => void;
   logger: Logger;
   feed: VideoChangeFeed;
   videoCache: TtlCache<CachedVideo>;
@@ -31,4 +35,7 @@ export interface CatalogDeps {
   viewPeriodMs: number;
   /** How often WatchVideo re-reads even without a notification. */
   watchPollMs: number;
+  /** Open WatchVideo streams per caller in this process. */
+  watchSlots: StreamSlots;
+  watchLimits: { perCaller: number; maxLifetimeMs: number };
 }

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { optionalCaller, requireCaller } from "../../../lib/auth/index.ts";
-import { invalidArgument, notFound, permissionDenied } from "../../../lib/errors.ts";
-import { encodeOnce } from "../../../lib/grpc/index.ts";
+import { invalidArgument, notFound, permissionDenied, resourceExhausted } from "../../../lib/errors.ts";
+import { encodeOnce, peerAddress } from "../../../lib/grpc/index.ts";
 import { Visibility as ProtoVisibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
 import { FeedOrder as ProtoFeedOrder, GetVideoResponseSchema, type VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { readableVideo, requireOwner } from "../domain/access.ts";
@@ -17,6 +17,12 @@ import type { CachedVideo, CatalogDeps } from "./deps.ts";
 
 const UPDATABLE = ["title", "description", "tags", "language"] as const;
 const FEED_PAGE_SIZE = 24;
+
+/** The client's address: the last x-forwarded-for entry (the gateway's) or the transport peer. */
+function clientAddress(context: HandlerContext): string {
+  const forwarded = context.requestHeader.get("x-forwarded-for")?.split(",").map((part) => part.trim()).filter(Boolean).at(-1);
+  return (forwarded ?? peerAddress(context) ?? "unknown").slice(0, 64);
+}
 
 /** A video through the GetVideo cache; entries carry the response, encoded once. */
 export async function loadCachedVideo(deps: CatalogDeps, id: string): Promise<CachedVideo | undefined> {
@@ -46,6 +52,9 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
 
   return {
     async createVideo(request, context) {
+      // Only the upload service creates videos, for an upload it is opening: a
+      // video row then always has an upload behind it (or ends FAILED).
+      deps.internalCaller(context);
       const caller = await requireCaller(context, verifier);
       const channel = await channels.get(request.channelId);
       if (!channel) throw notFound("channel not found");
@@ -137,6 +146,10 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
     async *watchVideo(request, context) {
       const caller = await optionalCaller(context, verifier);
       const id = request.videoId;
+      // Streams per caller (account, or address when anonymous) are capped, and each has a maximum lifetime.
+      const release = deps.watchSlots.acquire(caller ? `user:${caller.userId}` : `address:${clientAddress(context)}`);
+      if (!release) throw resourceExhausted(`concurrent WatchVideo streams limit reached: ${deps.watchLimits.perCaller} open; close one first`);
+      const endAt = Date.now() + deps.watchLimits.maxLifetimeMs;
       let wake: (() => void) | undefined;
       const changes = { pending: false };
       const unsubscribe = deps.feed.subscribe(id, () => {
@@ -147,7 +160,7 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
       context.signal.addEventListener("abort", onAbort);
       try {
         let lastSent = "";
-        for (let first = true; !context.signal.aborted; first = false) {
+        for (let first = true; !context.signal.aborted && Date.now() < endAt; first = false) {
           changes.pending = false;
           const video = await videos.get(id);
           if (!first && !video) return; // deleted while watching: the stream simply ends
@@ -160,7 +173,7 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
           if (isTerminal(video!.status)) return;
           if (!changes.pending) {
             await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, deps.watchPollMs);
+              const timer = setTimeout(resolve, Math.max(0, Math.min(deps.watchPollMs, endAt - Date.now())));
               wake = () => {
                 clearTimeout(timer);
                 resolve();
@@ -172,6 +185,7 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
       } finally {
         context.signal.removeEventListener("abort", onAbort);
         unsubscribe();
+        release();
       }
     },
 

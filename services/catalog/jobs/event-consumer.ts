@@ -3,6 +3,7 @@ import type { Pool } from "../../../lib/db/index.ts";
 import { createEventConsumer, eventHandler, topics, type EventConsumer, type EventProducer } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import { ATTR_VIDEO_ID, inSpan } from "../../../lib/telemetry/spans.ts";
+import { createChannelStore } from "../adapters/channel-store.ts";
 import { createVideoStore, type VideoStore } from "../adapters/video-store.ts";
 import { isUuid } from "../domain/page-token.ts";
 
@@ -87,6 +88,17 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
             }),
           );
           applied(topics.videoTranscoded.name, event.videoId, changed);
+        },
+      }),
+      eventHandler({
+        // The account is gone (identity): everything it owned goes too; each video's
+        // video.deleted then removes its files (upload service) and its cache entries (edge).
+        topic: topics.accountDeleted,
+        async handle(event) {
+          if (!event.userId) return;
+          const deleted = await inSpan("catalog.delete_account", { "user.id": event.userId }, () => createChannelStore({ pool: options.pool }).deleteAllOf(event.userId));
+          logger.info({ userId: event.userId, videos: deleted.length }, "deleted account's channels, videos and playlists");
+          for (const videoId of deleted) applied(topics.accountDeleted.name, videoId, true);
         },
       }),
       eventHandler({

@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { invalidArgument, notFound, resourceExhausted, unauthenticated } from "../../../lib/errors.ts";
 import { normaliseEmail } from "./email.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { AccessTokenIssuer, IdentityStore, LoginRateLimiter, NewRefreshToken, ProfileChanges, UserRecord } from "./ports.ts";
-import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from "./refresh-tokens.ts";
+import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken, successorRefreshToken } from "./refresh-tokens.ts";
 
 /** A signed-in session: a short-lived access token and the refresh token that renews it. */
 export interface Session {
@@ -32,6 +33,10 @@ export interface IdentityOptions {
   registrationLimiter?: LoginRateLimiter;
   /** Lifetime of each refresh token; every refresh hands out a new one with a fresh lifetime. */
   refreshTokenTtlSeconds: number;
+  /** Secret from which a refresh token's successor is derived (see successorRefreshToken). */
+  refreshSecret: Buffer;
+  /** A refresh retried this soon with the same token gets the same new pair (default 30 s). */
+  refreshRetryGraceMs?: number;
   log: SecurityLog;
   observer?: IdentityObserver;
   now?: () => Date;
@@ -53,12 +58,15 @@ export function createIdentity(options: IdentityOptions) {
   const now = options.now ?? (() => new Date());
   const observer = options.observer ?? {};
 
-  const nextRefreshToken = (): { token: string; stored: NewRefreshToken } => {
+  /** A refresh token; with `familyId`, the first of a new session. */
+  const nextRefreshToken = (familyId?: string): { token: string; stored: NewRefreshToken } => {
     const token = newRefreshToken();
-    return { token, stored: { tokenHash: hashRefreshToken(token), expiresAt: new Date(now().getTime() + options.refreshTokenTtlSeconds * 1000) } };
+    const expiresAt = new Date(now().getTime() + options.refreshTokenTtlSeconds * 1000);
+    return { token, stored: familyId ? { tokenHash: hashRefreshToken(token), expiresAt, familyId } : { tokenHash: hashRefreshToken(token), expiresAt } };
   };
-  const session = async (user: { id: string; handle: string }, refresh: { token: string; stored: NewRefreshToken }): Promise<Session> => {
-    const access = await accessTokens.issue({ userId: user.id, handle: user.handle });
+  const newSession = () => nextRefreshToken(randomUUID());
+  const session = async (user: { id: string; handle: string }, refresh: { token: string; stored: NewRefreshToken }, familyId = refresh.stored.familyId): Promise<Session> => {
+    const access = await accessTokens.issue(familyId ? { userId: user.id, handle: user.handle, sessionId: familyId } : { userId: user.id, handle: user.handle });
     return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt: refresh.stored.expiresAt };
   };
   const limit = async (account: string, address: string | undefined) => {
@@ -78,7 +86,7 @@ export function createIdentity(options: IdentityOptions) {
         throw resourceExhausted("too many sign-ups from this address; try again later");
       }
       const passwordHash = await hasher.hash(input.password);
-      const refresh = nextRefreshToken();
+      const refresh = newSession();
       const user = await store.createUser({ email, handle: input.handle, displayName: input.displayName.trim() || input.handle, passwordHash }, refresh.stored);
       return { user, session: await session(user, refresh) };
     },
@@ -100,7 +108,7 @@ export function createIdentity(options: IdentityOptions) {
       if (hasher.needsRehash(user.passwordHash)) {
         await store.upgradePasswordHash(user.id, user.passwordHash, await hasher.hash(input.password));
       }
-      const refresh = nextRefreshToken();
+      const refresh = newSession();
       await store.startFamily(user.id, refresh.stored);
       observer.loginAttempt?.("success");
       return { user, session: await session(user, refresh) };
@@ -110,15 +118,17 @@ export function createIdentity(options: IdentityOptions) {
     async refresh(refreshToken: string): Promise<Session> {
       const invalid = () => unauthenticated("invalid or expired refresh token");
       if (!isRefreshTokenShaped(refreshToken)) throw invalid();
-      const next = nextRefreshToken();
-      const result = await store.rotate(hashRefreshToken(refreshToken), next.stored);
+      // Derived, not random: a retry of this refresh (its answer was lost) gets the same refresh token back.
+      const successor = successorRefreshToken(refreshToken, options.refreshSecret);
+      const next = { token: successor, stored: { tokenHash: hashRefreshToken(successor), expiresAt: new Date(now().getTime() + options.refreshTokenTtlSeconds * 1000) } };
+      const result = await store.rotate(hashRefreshToken(refreshToken), next.stored, options.refreshRetryGraceMs ?? 30_000);
       if (result.outcome === "reused") {
         log.warn({ userId: result.userId, familyId: result.familyId }, "refresh token reused: family revoked");
         observer.refreshReuse?.();
         throw invalid();
       }
       if (result.outcome === "invalid") throw invalid();
-      return session({ id: result.userId, handle: result.handle }, next);
+      return session({ id: result.userId, handle: result.handle }, next, result.familyId);
     },
 
     /** Revokes the session (the token's whole family). Unknown tokens are ignored: logging out is idempotent. */
@@ -141,6 +151,25 @@ export function createIdentity(options: IdentityOptions) {
       return user;
     },
 
+    /** Ended sessions for token verifiers, after a cursor (see IdentityStore.listRevokedSessions). */
+    listRevokedSessions(after: bigint) {
+      return store.listRevokedSessions(after, 500);
+    },
+
+    /**
+     * Deletes the caller's account after checking its password again (attempts
+     * count against the account's sign-in limit). Every session ends at once;
+     * what the account owned is deleted by the catalog on account.deleted.
+     */
+    async deleteAccount(callerId: string, password: string, address: string | undefined): Promise<void> {
+      const user = await store.findUserById(callerId);
+      if (!user) throw unauthenticated();
+      await limit(user.email, address);
+      if (!(await hasher.verify(password, user.passwordHash))) throw invalidArgument("password: incorrect password");
+      await store.deleteUser(user.id);
+      log.warn({ userId: user.id }, "account deleted");
+    },
+
     /**
      * Replaces the caller's password after checking the current one (attempts
      * count against the account's sign-in limit), revokes every session, and
@@ -151,7 +180,7 @@ export function createIdentity(options: IdentityOptions) {
       if (!user) throw unauthenticated();
       await limit(user.email, address);
       if (!(await hasher.verify(currentPassword, user.passwordHash))) throw invalidArgument("current_password: incorrect password");
-      const refresh = nextRefreshToken();
+      const refresh = newSession();
       await store.changePassword(user.id, await hasher.hash(newPassword), refresh.stored);
       return session(user, refresh);
     },

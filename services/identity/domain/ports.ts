@@ -20,6 +20,8 @@ export interface UserRecord {
 export interface NewRefreshToken {
   tokenHash: Buffer;
   expiresAt: Date;
+  /** The id of the family (session) a token starting one gets; the `sid` of its access tokens. */
+  familyId?: string;
 }
 
 /** The profile fields a user may change; absent fields stay as they are. */
@@ -32,7 +34,7 @@ export interface ProfileChanges {
 /** What rotating a refresh token came to. */
 export type RotateOutcome =
   /** The token was live: it is now used and `next` is the family's live token. */
-  | { outcome: "rotated"; userId: string; handle: string }
+  | { outcome: "rotated"; userId: string; handle: string; familyId: string }
   /** The token had already been used: the whole family is now revoked. */
   | { outcome: "reused"; userId: string; familyId: string }
   /** Unknown, expired, or its family was revoked. */
@@ -52,10 +54,23 @@ export interface IdentityStore {
   changePassword(id: string, newHash: string, firstToken: NewRefreshToken): Promise<void>;
   /** Starts a new refresh-token family (a login). */
   startFamily(userId: string, firstToken: NewRefreshToken): Promise<void>;
-  /** Rotates the token whose hash is presentedHash; see RotateOutcome. */
-  rotate(presentedHash: Buffer, next: NewRefreshToken): Promise<RotateOutcome>;
+  /**
+   * Rotates the token whose hash is presentedHash; see RotateOutcome. A token
+   * used less than `graceMs` ago whose successor (`next`, derived from it) is
+   * still unused is a retry: it rotates again to that same successor instead
+   * of counting as reuse.
+   */
+  rotate(presentedHash: Buffer, next: NewRefreshToken, graceMs: number): Promise<RotateOutcome>;
   /** Revokes the family of the token whose hash is given; false when there is no such token. */
   revokeFamilyOf(tokenHash: Buffer): Promise<boolean>;
+  /**
+   * Deletes the account and every session of it, and stores account.deleted
+   * (the catalog deletes what it owned) in the same transaction; false when
+   * there was no such account.
+   */
+  deleteUser(id: string): Promise<boolean>;
+  /** Sessions revoked after `after` (a sequence number) whose access tokens may still be live, oldest first. */
+  listRevokedSessions(after: bigint, limit: number): Promise<{ sessions: { familyId: string; expiresAt: Date }[]; cursor: bigint }>;
 }
 
 /** Counts login attempts in a window and says whether one more is allowed. */
@@ -69,5 +84,5 @@ export interface LoginRateLimiter {
 
 /** Signs short-lived access tokens. */
 export interface AccessTokenIssuer {
-  issue(caller: { userId: string; handle: string }): Promise<{ token: string; expiresAt: Date }>;
+  issue(caller: { userId: string; handle: string; sessionId?: string }): Promise<{ token: string; expiresAt: Date }>;
 }

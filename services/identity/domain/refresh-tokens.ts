@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 
 /** Refresh tokens start with this, so secret scanners and people can recognise one. */
 export const REFRESH_TOKEN_PREFIX = "xrt_";
@@ -17,4 +17,13 @@ export function isRefreshTokenShaped(token: string): boolean {
 /** The SHA-256 of a refresh token: the only form in which tokens are stored. */
 export function hashRefreshToken(token: string): Buffer {
   return createHash("sha256").update(token, "utf8").digest();
+}
+
+/**
+ * The token that replaces `presented` when it is refreshed: an HMAC of it
+ * under a server secret, so a retried refresh (the answer was lost) yields the
+ * same successor, while nobody without the secret can compute one.
+ */
+export function successorRefreshToken(presented: string, secret: Buffer): string {
+  return REFRESH_TOKEN_PREFIX + createHmac("sha256", secret).update(presented, "utf8").digest("base64url");
 }

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { requireCaller, optionalCaller, type TokenVerifier } from "../../../lib/auth/index.ts";
+import { createServiceKeyCheck, requireCaller, optionalCaller, type TokenVerifier } from "../../../lib/auth/index.ts";
 import { peerAddress } from "../../../lib/grpc/index.ts";
 import type { IdentityService, SessionSchema, UserSchema } from "../../../gen/xtream/identity/v1/identity_service_pb.js";
 import type { Identity, Session } from "../domain/identity.ts";
@@ -16,13 +16,30 @@ export interface IdentityHandlersOptions {
   jwksJson: () => string;
   /** Whether x-forwarded-for (set by the gateway) names the client; otherwise the transport peer does. */
   trustForwardedFor: boolean;
+  /**
+   * When set, x-forwarded-for is believed only on calls that carry one of
+   * these service credentials (x-xtream-service-key, which only the gateway
+   * sends): anyone else reaching identity directly is counted by the peer.
+   */
+  serviceKeys?: readonly string[];
 }
 
 /** IdentityService handlers: protobuf requests to identity use cases and back. */
 export function createIdentityHandlers(options: IdentityHandlersOptions): ServiceImpl<typeof IdentityService> {
   const { identity, verifier } = options;
+  const fromGateway = options.serviceKeys ? createServiceKeyCheck(options.serviceKeys, "") : undefined;
+  const trusted = (context: HandlerContext) => {
+    if (!options.trustForwardedFor) return false;
+    if (!fromGateway) return true;
+    try {
+      fromGateway(context);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const clientAddress = (context: HandlerContext): string | undefined => {
-    if (options.trustForwardedFor) {
+    if (trusted(context)) {
       // The last entry is the one our gateway added: earlier ones are the client's own claims.
       const forwarded = context.requestHeader.get("x-forwarded-for")?.split(",").map((part) => part.trim()).filter(Boolean).at(-1);
       if (forwarded) return forwarded.slice(0, 64);
@@ -73,6 +90,17 @@ export function createIdentityHandlers(options: IdentityHandlersOptions): Servic
       const caller = await requireCaller(context, verifier);
       const session = await identity.changePassword(caller.userId, request.currentPassword, request.newPassword, clientAddress(context));
       return { session: toSession(session) };
+    },
+
+    async deleteAccount(request, context) {
+      const caller = await requireCaller(context, verifier);
+      await identity.deleteAccount(caller.userId, request.password, clientAddress(context));
+      return {};
+    },
+
+    async listRevokedSessions(request) {
+      const page = await identity.listRevokedSessions(request.after);
+      return { cursor: page.cursor, sessions: page.sessions.map((session) => ({ sessionId: session.familyId, expireTime: timestampFromDate(session.expiresAt) })) };
     },
 
     async getJwks() {

@@ -54,6 +54,11 @@ export function createRefreshTokenSweeper(options: RefreshTokenSweeperOptions): 
            LIMIT ${batch})`,
         [cutoff],
       );
+      // Revoked sessions whose access tokens have expired anyway are no longer needed by verifiers.
+      await deleteBatches(
+        `DELETE FROM identity.revoked_sessions WHERE seq IN (SELECT seq FROM identity.revoked_sessions WHERE expires_at < now() LIMIT ${batch})`,
+        [],
+      );
       if (tokens + families > 0) options.logger.info({ tokens, families }, "swept expired refresh tokens");
       return { tokens, families };
     },

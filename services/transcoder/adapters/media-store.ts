@@ -3,6 +3,7 @@
  * media bucket under `videos/<videoId>/`, and clearing a failed video's outputs.
  */
 import { readFile } from "node:fs/promises";
+import { tombstoneKey } from "../../../lib/storage/media-keys.ts";
 import type { MinioClient } from "../../../lib/storage/minio.ts";
 
 /** Content types of what the transcoder writes. */
@@ -38,6 +39,8 @@ export interface MediaStore {
   getText(key: string): Promise<string | undefined>;
   /** Removes every object under a prefix of the media bucket. */
   removePrefix(prefix: string): Promise<void>;
+  /** Whether the video was deleted (its tombstone exists: lib/storage/media-keys.ts). */
+  isDeleted(videoId: string): Promise<boolean>;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -79,6 +82,15 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
         return Buffer.concat(chunks).toString("utf8");
       } catch (err) {
         if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async isDeleted(videoId) {
+      try {
+        await client.statObject(mediaBucket, tombstoneKey(videoId));
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
         throw err;
       }
     },

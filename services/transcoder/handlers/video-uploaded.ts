@@ -85,6 +85,13 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
         sendProgress,
         meta.signal,
       );
+      // Deleted while it was transcoding (its objects may already have been purged): take back what it published.
+      if (await options.job.store.isDeleted(event.videoId)) {
+        await options.job.store.removePrefix(videoPrefix(event.videoId));
+        options.onJob?.(event.videoId, "done");
+        log.info("the video was deleted while transcoding; its outputs were removed");
+        return;
+      }
       sendProgress(100, result.renditions.map((rendition) => rendition.name));
       await progressChain;
       await inSpan("transcode.publish", { [ATTR_VIDEO_ID]: event.videoId, "messaging.destination.name": topics.videoTranscoded.name }, () =>
@@ -123,6 +130,11 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
       if (!VIDEO_ID.test(event.videoId)) throw new PermanentError("the event has no valid video id");
       if (!event.sourceBucket || !event.sourceKey) throw new PermanentError("the event names no source file");
       const log = options.logger.child({ videoId: event.videoId, attempt: meta.attempt });
+      // A redelivered (or late) video.uploaded of a deleted video publishes nothing.
+      if (await options.job.store.isDeleted(event.videoId)) {
+        log.info("the video was deleted; nothing to transcode");
+        return;
+      }
       // From FinishUpload to this attempt's start: the outbox relay, Kafka and the wait for a free worker.
       if (meta.attempt === 1 && event.uploadTime) metrics.queued(Math.max(0, Date.now() - timestampDate(event.uploadTime).getTime()) / 1000);
       const attributes = { [ATTR_VIDEO_ID]: event.videoId, "transcode.attempt": meta.attempt, "transcode.source_bytes": Number(event.sizeBytes) };

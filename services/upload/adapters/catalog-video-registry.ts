@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
+import { sendServiceKey } from "../../../lib/auth/index.ts";
 import { AppError, invalidArgument, notFound, permissionDenied, unauthenticated, unavailable } from "../../../lib/errors.ts";
 import { createServiceClient } from "../../../lib/grpc/index.ts";
 import type { VideoRegistry } from "../domain/index.ts";
@@ -7,17 +8,20 @@ import type { VideoRegistry } from "../domain/index.ts";
 export interface CatalogVideoRegistryOptions {
   /** host:port of the catalog service. */
   address: string;
+  /** The upload service's credential for catalog's internal CreateVideo (INTERNAL_SERVICE_KEYS, the first). */
+  serviceKey: string;
   /** Deadline of one CreateVideo call (default 10 s). */
   timeoutMs?: number;
 }
 
 /**
- * Creates videos through catalog's VideoService.CreateVideo, forwarding the
- * uploader's authorization header: the catalog decides whether the caller
- * owns the channel. Catalog's refusals become the same kinds of errors here.
+ * Creates videos through catalog's VideoService.CreateVideo, which only
+ * internal services may call (the service key goes with every call),
+ * forwarding the uploader's authorization header: the catalog decides whether
+ * the caller owns the channel. Catalog's refusals become the same kinds of errors here.
  */
 export function createCatalogVideoRegistry(options: CatalogVideoRegistryOptions): VideoRegistry {
-  const client = createServiceClient(VideoService, { address: options.address });
+  const client = createServiceClient(VideoService, { address: options.address, interceptors: [sendServiceKey(options.serviceKey)] });
   return {
     async createVideo(authorization, video) {
       try {

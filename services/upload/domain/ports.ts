@@ -1,3 +1,4 @@
+import type { QuotaUsage } from "./quota.ts";
 import type { StoredPart, UploadSession, UploadState, VideoFailedEvent, VideoUploadedEvent } from "./types.ts";
 
 /** Creates videos in the catalog on the caller's behalf (the catalog checks channel ownership). */
@@ -42,16 +43,34 @@ export interface LockedSession {
    * instead of leaving it UPLOADING).
    */
   end(state: Exclude<UploadState, "active" | "completed">, failed: VideoFailedEvent): Promise<void>;
+  /** Claims a part for a chunk about to be sent to storage, until `until`. */
+  claimWrite(partNumber: number, md5: string, until: Date): Promise<void>;
+  /** Releases the claim (after the part was recorded, or its sending failed). */
+  clearWrite(): Promise<void>;
   /** Marks the session completed and stores its video.uploaded event, in this transaction. */
   complete(event: VideoUploadedEvent): Promise<void>;
 }
 
 /** Upload sessions in PostgreSQL. */
 export interface SessionRepository {
-  insert(session: UploadSession): Promise<void>;
+  /**
+   * Stores a new session unless the owner's usage (read under a per-owner
+   * lock, so concurrent opens cannot both slip under a limit) fails `check`,
+   * whose error is thrown instead.
+   */
+  insert(session: UploadSession, check: (usage: QuotaUsage) => void): Promise<void>;
+  /** What the owner holds now (see UploadQuota). */
+  usage(ownerId: string, now: Date): Promise<QuotaUsage>;
   find(id: string): Promise<UploadSession | undefined>;
   /** Runs fn in a transaction with the session row locked (undefined when there is none). */
   withLocked<T>(id: string, fn: (session: UploadSession | undefined, tx: LockedSession) => Promise<T>): Promise<T>;
+  /**
+   * Stores a video.failed event with no session behind it: a video the catalog
+   * created for an upload that could not be opened, so it ends FAILED.
+   */
+  failVideo(failed: VideoFailedEvent): Promise<void>;
+  /** A video's sessions that are still taking bytes. */
+  listActiveForVideo(videoId: string): Promise<UploadSession[]>;
   /** Active sessions whose expiry passed, oldest first. */
   listExpired(now: Date, limit: number): Promise<UploadSession[]>;
 }

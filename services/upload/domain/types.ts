@@ -40,6 +40,8 @@ export interface UploadSession {
   completedAt: Date | undefined;
   /** W3C trace headers of the call that opened the session; later calls join that trace. */
   traceContext: Record<string, string>;
+  /** A chunk being sent to storage right now (PutChunk's claim), if any. */
+  writing?: { partNumber: number; md5: string; until: Date };
 }
 
 /** One stored multipart part. Part n holds bytes [(n-1)·chunk, n·chunk). */
@@ -88,11 +90,15 @@ export interface UploadLimits {
   streamPartConcurrency: number;
   /** How long a session may stay unfinished. */
   sessionTtlMs: number;
+  /** Per-account quota: source bytes stored (default 50 GiB). */
+  maxStoredBytesPerAccount: number;
+  /** Per-account quota: sessions open at once (default 5). */
+  maxOpenSessionsPerAccount: number;
 }
 
 export const MiB = 1024 * 1024;
 
-/** The defaults: 10 GiB, video/* and application/octet-stream, 8 MiB chunks, 24 h sessions. */
+/** The defaults: 10 GiB, video/* and application/octet-stream, 8 MiB chunks, 24 h sessions, 50 GiB and 5 sessions per account. */
 export const defaultLimits: UploadLimits = {
   maxSizeBytes: 10 * 1024 * MiB,
   allowedContentTypes: ["video/*", "application/octet-stream"],
@@ -100,4 +106,6 @@ export const defaultLimits: UploadLimits = {
   streamPartSizeBytes: 8 * MiB,
   streamPartConcurrency: 3,
   sessionTtlMs: 24 * 3600 * 1000,
+  maxStoredBytesPerAccount: 50 * 1024 * MiB,
+  maxOpenSessionsPerAccount: 5,
 };

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Caller } from "../../../lib/auth/index.ts";
 import { AppError, failedPrecondition, notFound, permissionDenied } from "../../../lib/errors.ts";
 import { annotateActiveSpan, ATTR_VIDEO_ID, inStoredTrace, traceCarrier } from "../../../lib/telemetry/spans.ts";
-import { assertActive, checkMetadata, chunkSizeFor, planChunk } from "./chunk-rules.ts";
+import { assertActive, checkMetadata, chunkSizeFor, partNumberAt, planChunk } from "./chunk-rules.ts";
 import type { SessionRepository, SourceStore, VideoRegistry } from "./ports.ts";
+import { checkQuota, type QuotaUsage } from "./quota.ts";
 import { streamParts } from "./stream-parts.ts";
 import type { UploadLimits, UploadMetadata, UploadSession, VideoUploadedEvent } from "./types.ts";
 
@@ -30,21 +32,41 @@ export interface UploadManager {
   getStatus(caller: Caller, uploadId: string): Promise<UploadSession>;
   finishUpload(caller: Caller, uploadId: string): Promise<FinishedUpload>;
   cancelUpload(caller: Caller, uploadId: string): Promise<void>;
+  /** Ends a deleted video's unfinished sessions, aborting their multipart uploads. */
+  cancelSessionsOfVideo(videoId: string): Promise<number>;
   /** Aborts the multipart uploads of expired sessions; returns how many ended. */
   expireSessions(limit?: number): Promise<number>;
 }
+
+/**
+ * How long PutChunk's claim on a part lasts: longer than sending one chunk
+ * takes (MinIO connections time out after 30 s idle), short enough that a
+ * writer that died does not block its session's retries for long.
+ */
+const CHUNK_CLAIM_MS = 120_000;
 
 /** Creates the upload use cases over their ports. */
 export function createUploadManager(options: UploadManagerOptions): UploadManager {
   const { sessions, store, videos, limits } = options;
   const now = options.now ?? (() => new Date());
 
+  const quota = { storedBytes: limits.maxStoredBytesPerAccount, openSessions: limits.maxOpenSessionsPerAccount };
+  const withinQuota = (sizeBytes: number) => (usage: QuotaUsage) => checkQuota(usage, sizeBytes, quota);
+
   const open = async (caller: Caller, authorization: string, metadata: UploadMetadata, kind: UploadSession["kind"], chunkSizeBytes: number) => {
     checkMetadata(metadata, limits);
+    // Refused before a video is created; checked again, under a lock, when the session is stored.
+    withinQuota(metadata.sizeBytes)(await sessions.usage(caller.userId, now()));
     const { videoId } = await videos.createVideo(authorization, { channelId: metadata.channelId, title: metadata.title, description: metadata.description });
     annotateActiveSpan({ [ATTR_VIDEO_ID]: videoId });
     const sourceKey = `sources/${videoId}`;
-    const multipartId = await store.initiate(sourceKey, metadata.contentType);
+    let multipartId: string;
+    try {
+      multipartId = await store.initiate(sourceKey, metadata.contentType);
+    } catch (err) {
+      await failOpening(videoId);
+      throw err;
+    }
     const created = now();
     const session: UploadSession = {
       id: randomUUID(),
@@ -69,13 +91,24 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       traceContext: traceCarrier(),
     };
     try {
-      await sessions.insert(session);
+      await sessions.insert(session, withinQuota(metadata.sizeBytes));
     } catch (err) {
       await store.abort(sourceKey, multipartId).catch(() => undefined);
+      await failOpening(videoId, err instanceof AppError && err.kind === "resource_exhausted" ? `the upload was refused: ${err.message}` : undefined);
       throw err;
     }
     return session;
   };
+
+  /**
+   * The catalog created the video but its upload could not be opened: it ends
+   * FAILED at once rather than UPLOADING forever. Best effort: when even this
+   * cannot be stored, the catalog's reaper fails the video later.
+   */
+  const failOpening = (videoId: string, reason = "the upload could not be started; please upload the video again") =>
+    sessions
+      .failVideo({ eventId: randomUUID(), videoId, reason, time: now() })
+      .catch(() => undefined);
 
   const owned = (caller: Caller, session: UploadSession | undefined): UploadSession => {
     if (!session) throw notFound("upload session not found");
@@ -156,24 +189,60 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       return open(caller, authorization, metadata, "resumable", chunkSizeFor(metadata.sizeBytes, limits.chunkSizeBytes));
     },
 
+    /**
+     * No transaction is open while the chunk goes to storage: a short one
+     * plans the chunk and claims its part, the bytes are sent, another short
+     * one records the part. The claim keeps a different chunk from being sent
+     * to the same part meanwhile (ABORTED: retry); a second copy of the same
+     * chunk waits for the first and is then acknowledged.
+     */
     async putChunk(caller, uploadId, offset, data) {
       const md5 = md5Hex(data);
-      return sessions.withLocked(uploadId, async (found, tx) => {
-        const session = owned(caller, found);
-        annotateActiveSpan({ [ATTR_VIDEO_ID]: session.videoId });
-        assertActive(session, now());
-        const partNumber = Math.floor(offset / session.chunkSizeBytes) + 1;
+      for (let attempt = 0; ; attempt++) {
+        const step = await sessions.withLocked(uploadId, async (found, tx) => {
+          const session = owned(caller, found);
+          annotateActiveSpan({ [ATTR_VIDEO_ID]: session.videoId });
+          assertActive(session, now());
+          const stored = offset < session.committedOffset ? await tx.part(partNumberAt(session, offset)) : undefined;
+          const plan = planChunk(session, offset, data.byteLength, md5, stored);
+          if (plan.kind === "acknowledge") return { kind: "done" as const, committedOffset: plan.committedOffset };
+          const claim = session.writing;
+          if (claim && claim.until.getTime() > now().getTime()) {
+            if (claim.partNumber === plan.partNumber && claim.md5 === md5) return { kind: "wait" as const };
+            throw new AppError("aborted", `another chunk is being stored at offset ${offset}; retry shortly`);
+          }
+          await tx.claimWrite(plan.partNumber, md5, new Date(now().getTime() + CHUNK_CLAIM_MS));
+          return { kind: "send" as const, plan, session };
+        });
+        if (step.kind === "done") return step.committedOffset;
+        if (step.kind === "wait") {
+          if (attempt >= 1200) throw new AppError("aborted", `the same chunk is still being stored at offset ${offset}; retry shortly`);
+          await sleep(50);
+          continue;
+        }
+        const { plan, session } = step;
         const attributes = { [ATTR_VIDEO_ID]: session.videoId, "upload.id": session.id, "upload.offset": offset, "upload.chunk_bytes": data.byteLength };
         return inStoredTrace("upload.chunk", session.traceContext, attributes, async (span) => {
-          const stored = offset < session.committedOffset ? await tx.part(partNumber) : undefined;
-          const plan = planChunk(session, offset, data.byteLength, md5, stored);
           span.setAttribute("upload.chunk_outcome", plan.kind);
-          if (plan.kind === "acknowledge") return plan.committedOffset;
-          const etag = await store.putPart(session.sourceKey, session.multipartId, plan.partNumber, data);
-          await tx.addPart({ partNumber: plan.partNumber, sizeBytes: data.byteLength, etag, md5 }, plan.committedOffset);
-          return plan.committedOffset;
+          let etag: string;
+          try {
+            etag = await store.putPart(session.sourceKey, session.multipartId, plan.partNumber, data);
+          } catch (err) {
+            await sessions.withLocked(uploadId, (_current, tx) => tx.clearWrite()).catch(() => undefined);
+            throw err;
+          }
+          return sessions.withLocked(uploadId, async (current, tx) => {
+            const latest = owned(caller, current);
+            assertActive(latest, now());
+            if (latest.writing?.partNumber !== plan.partNumber || latest.writing.md5 !== md5) {
+              throw new AppError("aborted", `the chunk at offset ${offset} took too long to store; send it again`);
+            }
+            await tx.addPart({ partNumber: plan.partNumber, sizeBytes: data.byteLength, etag, md5 }, plan.committedOffset);
+            await tx.clearWrite();
+            return plan.committedOffset;
+          });
         });
-      });
+      }
     },
 
     async getStatus(caller, uploadId) {
@@ -188,6 +257,14 @@ export function createUploadManager(options: UploadManagerOptions): UploadManage
       const session = owned(caller, await sessions.find(uploadId));
       if (session.state === "completed") throw failedPrecondition("the upload is already completed");
       await discard(uploadId, "cancelled", "the upload was cancelled by the uploader");
+    },
+
+    async cancelSessionsOfVideo(videoId) {
+      let ended = 0;
+      for (const session of await sessions.listActiveForVideo(videoId)) {
+        if (await discard(session.id, "cancelled", "the video was deleted")) ended++;
+      }
+      return ended;
     },
 
     async expireSessions(limit = 100) {

@@ -343,3 +343,32 @@ export declare type DeadLetter = Message<"xtream.events.v1.DeadLetter"> & {
  */
 export declare const DeadLetterSchema: GenMessage<DeadLetter>;
 
+/**
+ * AccountDeleted is published on "account.deleted" (key = user id) when an
+ * account is deleted; the catalog deletes everything the account owned.
+ *
+ * @generated from message xtream.events.v1.AccountDeleted
+ */
+export declare type AccountDeleted = Message<"xtream.events.v1.AccountDeleted"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string event_id = 2;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp event_time = 3;
+   */
+  eventTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message xtream.events.v1.AccountDeleted.
+ * Use `create(AccountDeletedSchema)` to create a new message.
+ */
+export declare const AccountDeletedSchema: GenMessage<AccountDeleted>;
+

@@ -385,6 +385,102 @@ export declare type ChangePasswordResponse = Message<"xtream.identity.v1.ChangeP
 export declare const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse>;
 
 /**
+ * @generated from message xtream.identity.v1.DeleteAccountRequest
+ */
+export declare type DeleteAccountRequest = Message<"xtream.identity.v1.DeleteAccountRequest"> & {
+  /**
+   * The account's current password, entered again.
+   *
+   * @generated from field: string password = 1;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message xtream.identity.v1.DeleteAccountRequest.
+ * Use `create(DeleteAccountRequestSchema)` to create a new message.
+ */
+export declare const DeleteAccountRequestSchema: GenMessage<DeleteAccountRequest>;
+
+/**
+ * @generated from message xtream.identity.v1.DeleteAccountResponse
+ */
+export declare type DeleteAccountResponse = Message<"xtream.identity.v1.DeleteAccountResponse"> & {
+};
+
+/**
+ * Describes the message xtream.identity.v1.DeleteAccountResponse.
+ * Use `create(DeleteAccountResponseSchema)` to create a new message.
+ */
+export declare const DeleteAccountResponseSchema: GenMessage<DeleteAccountResponse>;
+
+/**
+ * @generated from message xtream.identity.v1.ListRevokedSessionsRequest
+ */
+export declare type ListRevokedSessionsRequest = Message<"xtream.identity.v1.ListRevokedSessionsRequest"> & {
+  /**
+   * The cursor of the previous answer; 0 for every revocation still in force.
+   *
+   * @generated from field: int64 after = 1;
+   */
+  after: bigint;
+};
+
+/**
+ * Describes the message xtream.identity.v1.ListRevokedSessionsRequest.
+ * Use `create(ListRevokedSessionsRequestSchema)` to create a new message.
+ */
+export declare const ListRevokedSessionsRequestSchema: GenMessage<ListRevokedSessionsRequest>;
+
+/**
+ * @generated from message xtream.identity.v1.ListRevokedSessionsResponse
+ */
+export declare type ListRevokedSessionsResponse = Message<"xtream.identity.v1.ListRevokedSessionsResponse"> & {
+  /**
+   * @generated from field: repeated xtream.identity.v1.RevokedSession sessions = 1;
+   */
+  sessions: RevokedSession[];
+
+  /**
+   * Pass as `after` next time.
+   *
+   * @generated from field: int64 cursor = 2;
+   */
+  cursor: bigint;
+};
+
+/**
+ * Describes the message xtream.identity.v1.ListRevokedSessionsResponse.
+ * Use `create(ListRevokedSessionsResponseSchema)` to create a new message.
+ */
+export declare const ListRevokedSessionsResponseSchema: GenMessage<ListRevokedSessionsResponse>;
+
+/**
+ * RevokedSession is a session (the `sid` claim of its access tokens) that
+ * ended; its tokens are refused until expire_time, after which they have
+ * expired anyway.
+ *
+ * @generated from message xtream.identity.v1.RevokedSession
+ */
+export declare type RevokedSession = Message<"xtream.identity.v1.RevokedSession"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message xtream.identity.v1.RevokedSession.
+ * Use `create(RevokedSessionSchema)` to create a new message.
+ */
+export declare const RevokedSessionSchema: GenMessage<RevokedSession>;
+
+/**
  * @generated from message xtream.identity.v1.GetJwksRequest
  */
 export declare type GetJwksRequest = Message<"xtream.identity.v1.GetJwksRequest"> & {
@@ -504,6 +600,31 @@ export declare const IdentityService: GenService<{
     methodKind: "unary";
     input: typeof GetJwksRequestSchema;
     output: typeof GetJwksResponseSchema;
+  },
+  /**
+   * DeleteAccount deletes the caller's account after checking its password:
+   * every session ends, and everything it owns (channels, videos and their
+   * stored files, playlists) is deleted through the account.deleted event.
+   *
+   * @generated from rpc xtream.identity.v1.IdentityService.DeleteAccount
+   */
+  deleteAccount: {
+    methodKind: "unary";
+    input: typeof DeleteAccountRequestSchema;
+    output: typeof DeleteAccountResponseSchema;
+  },
+  /**
+   * ListRevokedSessions is for the platform's token verifiers (the gateway
+   * does not route it): sessions ended (logout, password change, reuse of a
+   * refresh token, account deletion) whose access tokens may still be
+   * unexpired, after a cursor. Verifiers poll it and refuse those tokens.
+   *
+   * @generated from rpc xtream.identity.v1.IdentityService.ListRevokedSessions
+   */
+  listRevokedSessions: {
+    methodKind: "unary";
+    input: typeof ListRevokedSessionsRequestSchema;
+    output: typeof ListRevokedSessionsResponseSchema;
   },
 }>;
 
