@@ -3,6 +3,9 @@ import { Kafka, logLevel, type IHeaders, type Producer } from "kafkajs";
 import type { Topic } from "./topics.ts";
 import { injectTraceHeaders } from "./trace-headers.ts";
 
+/** Header naming the protobuf message a record carries; a consumer refuses a record of another type. */
+export const EVENT_TYPE_HEADER = "xtream-event-type";
+
 export interface EventProducerOptions {
   brokers: string[];
   clientId: string;
@@ -49,7 +52,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     connect: ensureConnected,
     async publish(topic, key, event, headers) {
       const bytes = toBinary(topic.schema, create(topic.schema, event));
-      await send(topic.name, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), headers);
+      await send(topic.name, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { [EVENT_TYPE_HEADER]: topic.schema.typeName, ...headers });
     },
     async publishEncoded(topicName, key, value, headers) {
       await send(topicName, key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), headers);

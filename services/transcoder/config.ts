@@ -15,6 +15,10 @@ const schema = z.object({
   TRANSCODER_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   TRANSCODER_JOB_TIMEOUT_MS: z.coerce.number().int().min(10_000).default(30 * 60_000),
   TRANSCODER_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
+  /** Longest wait between two tries while MinIO or Kafka is down (the job waits as long as the outage lasts). */
+  TRANSCODER_MAX_BACKOFF_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Jobs that may end with the worker gone (killed, out of memory) before the event is dead-lettered. */
+  TRANSCODER_MAX_UNFINISHED_DELIVERIES: z.coerce.number().int().min(1).max(100).default(3),
   TRANSCODER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(15_000),
   TRANSCODER_WORK_DIR: z.string().min(1).default(join(tmpdir(), "xtream-transcoder")),
   TRANSCODER_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(4).default(2),

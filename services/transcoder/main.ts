@@ -32,6 +32,8 @@ runService({
       attempts: config.TRANSCODER_ATTEMPTS,
       timeoutMs: config.TRANSCODER_JOB_TIMEOUT_MS,
       backoffMs: config.TRANSCODER_BACKOFF_MS,
+      maxBackoffMs: config.TRANSCODER_MAX_BACKOFF_MS,
+      maxUnfinishedDeliveries: config.TRANSCODER_MAX_UNFINISHED_DELIVERIES,
       sessionTimeoutMs: config.TRANSCODER_SESSION_TIMEOUT_MS,
       concurrency: config.TRANSCODER_CONCURRENCY,
     });

@@ -1,6 +1,6 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import type { Pool } from "../../../lib/db/index.ts";
-import { createEventConsumer, eventHandler, topics, type EventConsumer, type EventProducer } from "../../../lib/kafka/index.ts";
+import { createEventConsumer, eventHandler, PermanentError, topics, type EventConsumer, type EventProducer } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import { ATTR_VIDEO_ID, inSpan } from "../../../lib/telemetry/spans.ts";
 import { createVideoStore, type VideoStore } from "../adapters/video-store.ts";
@@ -16,6 +16,10 @@ export interface CatalogEventConsumerOptions {
   clientId?: string;
   /** Called after an event changed a video (the NOTIFY trigger already tells every process). */
   onApplied?: (topic: string, videoId: string, changed: boolean) => void;
+  /** Longest wait between two tries while PostgreSQL or Kafka is down (default 30 s). */
+  maxBackoffMs?: number;
+  /** Partitions of the topics this creates when they do not exist yet. */
+  partitions?: number;
 }
 
 /**
@@ -25,6 +29,9 @@ export interface CatalogEventConsumerOptions {
  * Every update is monotonic (see VideoStore), so redelivery and replaying a
  * topic from the beginning change nothing. Events for unknown (or deleted)
  * videos are ignored: they may belong to another deployment sharing Kafka.
+ * An event without a valid video id is bad input (dead-lettered with the
+ * reason); a PostgreSQL outage is waited out with the offset kept
+ * (lib/kafka/consumer.ts), so the video still ends where its events say.
  */
 export function createCatalogEventConsumer(options: CatalogEventConsumerOptions): EventConsumer {
   const videos: VideoStore = createVideoStore({ pool: options.pool });
@@ -42,8 +49,7 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
   };
   const known = (topic: string, videoId: string) => {
     if (isUuid(videoId)) return true;
-    logger.warn({ topic, videoId }, "event with a malformed video id ignored");
-    return false;
+    throw new PermanentError(`${topic} event without a valid video id`);
   };
 
   return createEventConsumer({
@@ -52,6 +58,8 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
     clientId: options.clientId ?? "catalog",
     logger,
     producer: options.producer,
+    ...(options.maxBackoffMs ? { maxBackoffMs: options.maxBackoffMs } : {}),
+    ...(options.partitions ? { partitions: options.partitions } : {}),
     handlers: [
       eventHandler({
         topic: topics.videoUploaded,

@@ -33,7 +33,7 @@ export interface VideoUploadedHandlerOptions {
   producer: EventProducer;
   topics: TranscoderTopics;
   logger: Logger;
-  /** Attempts for a transient failure before the dead-letter topic. */
+  /** Attempts for a failure of unknown kind before the dead-letter topic (outages are waited out, bad input fails at once). */
   attempts: number;
   /** Limit for one attempt. */
   timeoutMs: number;
