@@ -24,6 +24,8 @@ usage: ./dev.sh <command>
                 public API of the running stack; idempotent (password in .data/seed/demo-user.json)
   test          lint, typecheck and run vitest (browser journeys in Chromium too) against the real stack
   bench <name>  run bench/<name>/run.ts against the stack
+  redrive [--topic T] [--dry-run]
+                publish dead-lettered records (video.dead-letter) again to their original topics; prints each
   load <scenario> [--vus N] [--duration 30s]
                 a load scenario against the running stack (smoke, api, viewers, uploads; loopback only,
                 bounded); prints a table and one JSON line, exits 1 when a threshold broke
@@ -230,6 +232,13 @@ cmd_bench() {
   node "bench/$name/run.ts" "${@:2}"
 }
 
+cmd_redrive() {
+  ensure_node_modules
+  . "$STACK/env.sh"
+  is_running kafka || die "Kafka is not running: run ./dev.sh up first"
+  cd "$ROOT" && node scripts/redrive.ts "$@"
+}
+
 cmd_load() {
   local name="${1:-}"
   [[ -n "$name" ]] || die "usage: ./dev.sh load smoke|api|viewers|uploads [--vus N] [--duration 30s]"
@@ -255,6 +264,7 @@ case "${1:-}" in
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   load) shift; cmd_load "$@" ;;
+  redrive) shift; cmd_redrive "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
