@@ -18,7 +18,15 @@ runService({
 
     const verifier = createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) });
     const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog" });
+    const consumer = createCatalogEventConsumer({
+      pool,
+      brokers: config.KAFKA_BROKERS,
+      groupId: config.CATALOG_KAFKA_GROUP,
+      logger,
+      producer,
+    });
     const server = createCatalogServer({
+      consumer,
       pool,
       verifier,
       logger,
@@ -31,13 +39,6 @@ runService({
 
     const relay = createOutboxRelay({ pool, schema: "catalog", producer, logger });
     relay.start();
-    const consumer = createCatalogEventConsumer({
-      pool,
-      brokers: config.KAFKA_BROKERS,
-      groupId: config.CATALOG_KAFKA_GROUP,
-      logger,
-      producer,
-    });
     // Kafka may come up after us: keep trying in the background, serving meanwhile.
     const startConsumer = async (): Promise<void> => {
       try {

@@ -19,6 +19,7 @@ runService({
     const minio = createMinioClient({ endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY });
     const redis = createRedisCache({ url: config.REDIS_URL, stats, logger });
     const server = createPlaybackServer({
+      consumer: () => purge, // read once listening, after purge is built below
       logger,
       stats,
       catalog: createCatalogVideos({ address: config.CATALOG_ADDR }),

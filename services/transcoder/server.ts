@@ -3,7 +3,7 @@
  * on video.uploaded, and a gRPC server with only health and reflection.
  * main.ts starts it; tests start it in-process with their own topics.
  */
-import { createGrpcServer, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createGrpcServer, HEALTH_KAFKA_CONSUMER, type GrpcServer } from "../../lib/grpc/index.ts";
 import { createEventConsumer, topics as platformTopics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
@@ -39,6 +39,14 @@ export interface TranscoderOptions {
   accept?: (event: VideoUploaded) => boolean;
   /** Where a new group starts reading (default: the beginning). */
   fromBeginning?: boolean;
+  /** How often the health status is re-checked (default 5 s). */
+  healthIntervalMs?: number;
+  /** Longest wait between two tries while MinIO or Kafka is down (default 30 s). */
+  maxBackoffMs?: number;
+  /** Partitions of video.uploaded when this creates it. */
+  partitions?: number;
+  /** Attempts at one job that may end with the process gone before the event is dead-lettered. */
+  maxUnfinishedDeliveries?: number;
 }
 
 /** A built transcoder. */
@@ -111,12 +119,19 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
     concurrency: options.concurrency ?? 1,
     ...(options.fromBeginning !== undefined ? { fromBeginning: options.fromBeginning } : {}),
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    ...(options.maxBackoffMs ? { maxBackoffMs: options.maxBackoffMs } : {}),
+    ...(options.partitions ? { partitions: options.partitions } : {}),
+    ...(options.maxUnfinishedDeliveries ? { maxUnfinishedDeliveries: options.maxUnfinishedDeliveries } : {}),
   });
   let consuming = false;
   const health = createGrpcServer({
     services: [],
     logger: options.logger,
-    readiness: async () => consuming,
+    // A crashed consumer takes no jobs: not ready; one kafkajs gave up on is restarted (liveness).
+    readiness: async () => consuming && consumer.healthy(),
+    checks: { [HEALTH_KAFKA_CONSUMER]: () => consuming && consumer.healthy() },
+    liveness: () => !consumer.failed(),
+    ...(options.healthIntervalMs ? { readinessIntervalMs: options.healthIntervalMs } : {}),
   });
   return {
     health,

@@ -63,6 +63,8 @@ export function createPurgeConsumer(options: PurgeConsumerOptions): EventConsume
   return {
     start: () => consumer.start(),
     stop: () => consumer.stop(),
+    healthy: () => consumer.healthy(),
+    failed: () => consumer.failed(),
     stopProducer: () => producer.disconnect(),
   };
 }
