@@ -1,6 +1,7 @@
 import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { Kafka, logLevel, type IHeaders, type Producer } from "kafkajs";
 import type { Topic } from "./topics.ts";
+import { ensureTopics } from "./topics-admin.ts";
 import { injectTraceHeaders } from "./trace-headers.ts";
 
 /** Header naming the protobuf message a record carries; a consumer refuses a record of another type. */
@@ -11,6 +12,8 @@ export interface EventProducerOptions {
   clientId: string;
   /** How long a send may keep retrying before it fails (for example while Kafka is down). */
   sendTimeoutMs?: number;
+  /** Partitions of a topic this producer is the first to write (created explicitly, not by the broker's default). */
+  partitions?: number;
 }
 
 /** Publishes protobuf events; the trace context travels in the headers. */
@@ -43,8 +46,24 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     return connected;
   };
 
+  // Each topic is created once per process, with the configured partitions, before its first record.
+  const created = new Map<string, Promise<void>>();
+  const ensureTopic = (topicName: string) => {
+    if (!options.partitions) return Promise.resolve();
+    let pending = created.get(topicName);
+    if (!pending) {
+      pending = ensureTopics(kafka, [topicName], options.partitions).catch((err: unknown) => {
+        created.delete(topicName);
+        throw err;
+      });
+      created.set(topicName, pending);
+    }
+    return pending;
+  };
+
   const send = async (topicName: string, key: string, value: Buffer, headers?: IHeaders) => {
     await ensureConnected();
+    await ensureTopic(topicName);
     await producer.send({ topic: topicName, acks: -1, messages: [{ key, value, headers: injectTraceHeaders(headers) }] });
   };
 

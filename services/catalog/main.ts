@@ -17,11 +17,12 @@ runService({
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
     const verifier = createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) });
-    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog" });
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog", partitions: config.KAFKA_TOPIC_PARTITIONS });
     const consumer = createCatalogEventConsumer({
       pool,
       brokers: config.KAFKA_BROKERS,
       groupId: config.CATALOG_KAFKA_GROUP,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
       logger,
       producer,
     });

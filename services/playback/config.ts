@@ -13,6 +13,7 @@ export const playbackConfigSchema = z.object({
   CATALOG_ADDR: z.string().min(1).default("127.0.0.1:50052"),
   REDIS_URL: common.redisUrl,
   KAFKA_BROKERS: common.kafkaBrokers,
+  KAFKA_TOPIC_PARTITIONS: common.kafkaTopicPartitions,
   MINIO_ENDPOINT: common.minioEndpoint,
   MINIO_ACCESS_KEY: common.secret,
   MINIO_SECRET_KEY: common.secret,

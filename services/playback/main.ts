@@ -53,6 +53,7 @@ runService({
           cache: server.cache,
           access: server.access,
           logger,
+          partitions: config.KAFKA_TOPIC_PARTITIONS,
         })
       : undefined;
     // Purging matters, but Kafka being down (or a topic not created yet) must

@@ -8,6 +8,7 @@ const schema = z.object({
   TRANSCODER_HOST: common.host,
   LOG_LEVEL: common.logLevel,
   KAFKA_BROKERS: common.kafkaBrokers,
+  KAFKA_TOPIC_PARTITIONS: common.kafkaTopicPartitions,
   TRANSCODER_GROUP_ID: z.string().min(1).default("xtream-transcoder"),
   /** Prepended to topic names; only for isolating test runs. */
   TRANSCODER_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(""),

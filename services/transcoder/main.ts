@@ -16,7 +16,7 @@ runService({
     const minio = createMinioClient({ endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY });
     await ensureBucket(minio, config.MINIO_MEDIA_BUCKET);
     const clientId = `transcoder-${hostname()}-${process.pid}`;
-    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId });
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId, partitions: config.KAFKA_TOPIC_PARTITIONS });
     const transcoder = createTranscoder({
       brokers: config.KAFKA_BROKERS,
       groupId: config.TRANSCODER_GROUP_ID,
@@ -33,6 +33,7 @@ runService({
       timeoutMs: config.TRANSCODER_JOB_TIMEOUT_MS,
       backoffMs: config.TRANSCODER_BACKOFF_MS,
       maxBackoffMs: config.TRANSCODER_MAX_BACKOFF_MS,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
       maxUnfinishedDeliveries: config.TRANSCODER_MAX_UNFINISHED_DELIVERIES,
       sessionTimeoutMs: config.TRANSCODER_SESSION_TIMEOUT_MS,
       concurrency: config.TRANSCODER_CONCURRENCY,

@@ -15,6 +15,7 @@ runService({
       minio: { endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY },
       sourceBucket: config.MINIO_SOURCE_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
+      kafkaTopicPartitions: config.KAFKA_TOPIC_PARTITIONS,
       videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR }),
       verifier: createTokenVerifier({ loadJwks: jwksFromIdentity(config.IDENTITY_ADDR) }),
       logger,

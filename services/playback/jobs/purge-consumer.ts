@@ -11,6 +11,8 @@ export interface PurgeConsumerOptions {
   cache: Pick<TieredCache, "purgeVideo">;
   access: Pick<VideoAccess, "deleted" | "visibilityChanged">;
   logger: Logger;
+  /** Partitions of the topics when this is the first to use them. */
+  partitions?: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,6 +37,7 @@ export function createPurgeConsumer(options: PurgeConsumerOptions): EventConsume
     logger: options.logger,
     producer,
     fromBeginning: false,
+    ...(options.partitions ? { partitions: options.partitions } : {}),
     handlers: [
       eventHandler({
         topic: topics.videoDeleted,
