@@ -68,7 +68,10 @@ export interface EventConsumerOptions {
   producer: EventProducer;
   /** Partitions processed at once by this process (default 1). */
   concurrency?: number;
-  /** Start from the beginning of each topic when the group has no offsets (default true). */
+  /**
+   * Where a group with no committed offsets starts: the beginning of each topic (default true),
+   * or its end, which is then committed at once so a restart resumes there and misses nothing.
+   */
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
   /** Longest wait between two tries while a dependency is down (default 30 s). */
@@ -295,6 +298,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       await admin.connect();
       tracker ??= createDeliveryTracker(consumer, admin, options.groupId);
       await ensureTopics(kafka, [...byTopic.keys()], options.partitions);
+      if (options.fromBeginning === false) await pinNewGroupAtEnd(admin, options.groupId, [...byTopic.keys()]);
       await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: options.fromBeginning ?? true });
       consumer.on(consumer.events.GROUP_JOIN, () => {
         // Another member may have committed since: read the delivery counts again.
@@ -329,6 +333,21 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     healthy: () => started && !crashed && !gaveUp,
     failed: () => gaveUp,
   };
+}
+
+/**
+ * For a group that never committed on a partition: commits the partition's
+ * current end, so the group starts there now and, after a restart, resumes
+ * from where it got to instead of from the end again.
+ */
+async function pinNewGroupAtEnd(admin: Admin, groupId: string, names: string[]): Promise<void> {
+  const committed = await admin.fetchOffsets({ groupId, topics: names });
+  for (const { topic, partitions } of committed) {
+    const missing = new Set(partitions.filter((entry) => Number(entry.offset) < 0).map((entry) => entry.partition));
+    if (missing.size === 0) continue;
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId, topic, partitions: ends.filter((end) => missing.has(end.partition)).map((end) => ({ partition: end.partition, offset: end.high })) });
+  }
 }
 
 function describe(error: unknown): string {

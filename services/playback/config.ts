@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { common, loadConfig, z } from "../../lib/config.ts";
 
 const bytes = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -45,6 +46,11 @@ export const playbackConfigSchema = z.object({
   /** Share of edge requests traced with one span each (0 = none, 1 = all); see handlers/edge-tracing.ts. */
   PLAYBACK_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
   /** Consume video.deleted / video.visibility to purge caches (off only for isolated benches). */
+  /** Names this edge instance for its purge consumer group (stable across restarts: the host or pod name). */
+  PLAYBACK_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/)
+    .default(hostname()),
   PLAYBACK_PURGE_EVENTS: z
     .enum(["true", "false"])
     .default("true")

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { runService } from "../../lib/process.ts";
 import { createMinioClient } from "../../lib/storage/minio.ts";
 import { createCatalogVideos } from "./adapters/catalog-videos.ts";
@@ -49,7 +48,7 @@ runService({
     const purge = config.PLAYBACK_PURGE_EVENTS
       ? createPurgeConsumer({
           brokers: config.KAFKA_BROKERS,
-          groupId: `xtream-playback-${hostname()}-${process.pid}`,
+          instanceId: config.PLAYBACK_INSTANCE_ID,
           cache: server.cache,
           access: server.access,
           logger,
