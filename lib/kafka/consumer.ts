@@ -244,7 +244,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       await persist("record the delivery", () => track.begin(topic, partition, message.offset), payload, log);
       const attemptController = new AbortController();
       const signal = AbortSignal.any([stopping.signal, attemptController.signal]);
-      const timer = setTimeout(() => attemptController.abort(new Error("attempt timed out")), handler.timeoutMs ?? 60_000);
+      // A TimeoutError: a handler that passes it on is treated as waiting on a slow dependency.
+      const timer = setTimeout(() => attemptController.abort(new DOMException("attempt timed out", "TimeoutError")), handler.timeoutMs ?? 60_000);
       // kafkajs only heartbeats between records; long handlers must do it themselves.
       const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), 3000);
       let error: unknown;

@@ -37,9 +37,9 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
   const videos: VideoStore = createVideoStore({ pool: options.pool });
   const { logger } = options;
   /** A status update as its own span (catalog.status processing|progress|ready|failed), for the upload's trace. */
-  const status = (step: string, videoId: string, update: () => Promise<boolean>) =>
+  const status = (step: string, videoId: string, signal: AbortSignal, update: () => Promise<boolean>) =>
     inSpan(`catalog.status ${step}`, { [ATTR_VIDEO_ID]: videoId }, async (span) => {
-      const changed = await update();
+      const changed = await update(); void signal;
       span.setAttribute("catalog.changed", changed);
       return changed;
     });
@@ -63,24 +63,24 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
     handlers: [
       eventHandler({
         topic: topics.videoUploaded,
-        async handle(event) {
+        async handle(event, meta) {
           if (!known(topics.videoUploaded.name, event.videoId)) return;
-          applied(topics.videoUploaded.name, event.videoId, await status("processing", event.videoId, () => videos.markProcessing(event.videoId)));
+          applied(topics.videoUploaded.name, event.videoId, await status("processing", event.videoId, meta.signal, () => videos.markProcessing(event.videoId)));
         },
       }),
       eventHandler({
         topic: topics.videoProgress,
-        async handle(event) {
+        async handle(event, meta) {
           if (!known(topics.videoProgress.name, event.videoId)) return;
-          const changed = await status("progress", event.videoId, () => videos.applyProgress(event.videoId, event.percent, event.playableRenditions.length > 0));
+          const changed = await status("progress", event.videoId, meta.signal, () => videos.applyProgress(event.videoId, event.percent, event.playableRenditions.length > 0));
           applied(topics.videoProgress.name, event.videoId, changed);
         },
       }),
       eventHandler({
         topic: topics.videoTranscoded,
-        async handle(event) {
+        async handle(event, meta) {
           if (!known(topics.videoTranscoded.name, event.videoId)) return;
-          const changed = await status("ready", event.videoId, () =>
+          const changed = await status("ready", event.videoId, meta.signal, () =>
             videos.markReady(event.videoId, {
               durationMs: event.duration ? durationMs(event.duration) : 0,
               renditions: event.renditions.map((rendition) => ({
@@ -99,13 +99,31 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
       }),
       eventHandler({
         topic: topics.videoFailed,
-        async handle(event) {
+        async handle(event, meta) {
           if (!known(topics.videoFailed.name, event.videoId)) return;
           const reason = event.reason.trim() || "the video could not be processed";
-          applied(topics.videoFailed.name, event.videoId, await status("failed", event.videoId, () => videos.markFailed(event.videoId, reason.slice(0, 1000))));
+          applied(topics.videoFailed.name, event.videoId, await status("failed", event.videoId, meta.signal, () => videos.markFailed(event.videoId, reason.slice(0, 1000))));
         },
       }),
     ],
+  });
+}
+
+/**
+ * Waits for work unless the attempt is aborted first (the consumer stopping,
+ * or the attempt's time limit): then rejects with the signal's reason at
+ * once. The abandoned statement ends by itself within the pool's
+ * statement_timeout; every update is monotonic, so a late one is harmless.
+ */
+export function abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 

@@ -109,6 +109,9 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
       options.onJob?.(event.videoId, "error");
       metrics.jobEnded(err instanceof UnplayableSourceError ? "unplayable" : "error", (performance.now() - started) / 1000);
       if (err instanceof UnplayableSourceError) throw new PermanentError(err.message, { cause: err });
+      // The job's own time limit is not an outage to wait out: it counts as a failed attempt (no cause, so it is not classified as one).
+      // eslint-disable-next-line preserve-caught-error -- a cause would make classifyError see the TimeoutError and wait
+      if ((meta.signal.reason as Error | undefined)?.name === "TimeoutError") throw new Error("the job took longer than its time limit");
       throw err;
     }
   };
