@@ -199,7 +199,23 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     log.error({ reason, attempts }, "event sent to the dead-letter topic");
   };
 
+  /**
+   * Once stopping, a record is left as it is (its offset uncommitted, so the
+   * next member of the group redoes it) and eachMessage returns normally:
+   * throwing would make kafkajs retry its fetch loop with backoff and hold
+   * up the disconnect for up to half a minute.
+   */
   const process = async (payload: EachMessagePayload) => {
+    if (stopping.signal.aborted) return;
+    try {
+      await processRecord(payload);
+    } catch (err) {
+      if (stopping.signal.aborted) return;
+      throw err;
+    }
+  };
+
+  const processRecord = async (payload: EachMessagePayload) => {
     const handler = byTopic.get(payload.topic);
     if (!handler || !tracker) return;
     const track = tracker;
@@ -241,6 +257,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     let failures = 0;
     let waits = 0;
     for (let attempt = 1; ; attempt++) {
+      if (stopping.signal.aborted) return;
       await persist("record the delivery", () => track.begin(topic, partition, message.offset), payload, log);
       const attemptController = new AbortController();
       const signal = AbortSignal.any([stopping.signal, attemptController.signal]);
@@ -259,11 +276,13 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         clearTimeout(timer);
         clearInterval(beat);
       }
+      console.error("DBG handler ended", ok, String(error));
+      if (!ok) console.error("DBG handler failed", String(error), Date.now());
       if (ok) return done();
       // The attempt ended with the process alive: it does not count as a killed delivery.
       if (stopping.signal.aborted) {
         await track.end(topic, partition, message.offset).catch(() => undefined);
-        throw error; // leave the offset uncommitted: another worker redoes it
+        return; // the offset stays uncommitted: another worker redoes it
       }
       await persist("record the end of an attempt", () => track.end(topic, partition, message.offset), payload, log);
       const kind: ErrorClass = classifyError(error);
@@ -326,9 +345,13 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     },
     async stop() {
       started = false;
+      const t0 = Date.now();
       stopping.abort(new Error("consumer stopping"));
+      console.error("DBG abort", Date.now() - t0);
       await lag?.stop();
+      console.error("DBG lag", Date.now() - t0);
       await consumer.disconnect();
+      console.error("DBG disconnect", Date.now() - t0);
       await admin?.disconnect().catch(() => undefined);
     },
     healthy: () => started && !crashed && !gaveUp,

@@ -39,7 +39,7 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
   /** A status update as its own span (catalog.status processing|progress|ready|failed), for the upload's trace. */
   const status = (step: string, videoId: string, signal: AbortSignal, update: () => Promise<boolean>) =>
     inSpan(`catalog.status ${step}`, { [ATTR_VIDEO_ID]: videoId }, async (span) => {
-      const changed = await update(); void signal;
+      const changed = await abortable(signal, update());
       span.setAttribute("catalog.changed", changed);
       return changed;
     });
