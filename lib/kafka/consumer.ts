@@ -201,9 +201,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   /**
    * Once stopping, a record is left as it is (its offset uncommitted, so the
-   * next member of the group redoes it) and eachMessage returns normally:
-   * throwing would make kafkajs retry its fetch loop with backoff and hold
-   * up the disconnect for up to half a minute.
+   * next member of the group redoes it) and eachMessage returns normally
+   * (throwing would only send kafkajs into its error and retry path while it
+   * disconnects). No new attempt starts and nothing is committed past it.
    */
   const process = async (payload: EachMessagePayload) => {
     if (stopping.signal.aborted) return;
@@ -276,8 +276,6 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         clearTimeout(timer);
         clearInterval(beat);
       }
-      console.error("DBG handler ended", ok, String(error));
-      if (!ok) console.error("DBG handler failed", String(error), Date.now());
       if (ok) return done();
       // The attempt ended with the process alive: it does not count as a killed delivery.
       if (stopping.signal.aborted) {
@@ -345,13 +343,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     },
     async stop() {
       started = false;
-      const t0 = Date.now();
       stopping.abort(new Error("consumer stopping"));
-      console.error("DBG abort", Date.now() - t0);
       await lag?.stop();
-      console.error("DBG lag", Date.now() - t0);
       await consumer.disconnect();
-      console.error("DBG disconnect", Date.now() - t0);
       await admin?.disconnect().catch(() => undefined);
     },
     healthy: () => started && !crashed && !gaveUp,
