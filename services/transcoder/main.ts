@@ -31,6 +31,11 @@ runService({
       topicPrefix: config.TRANSCODER_TOPIC_PREFIX,
       attempts: config.TRANSCODER_ATTEMPTS,
       timeoutMs: config.TRANSCODER_JOB_TIMEOUT_MS,
+      limits: {
+        baseMs: config.TRANSCODER_JOB_TIMEOUT_MS,
+        perSourceSecondMs: config.TRANSCODER_JOB_MS_PER_SOURCE_SECOND,
+        maxSourceSeconds: config.TRANSCODER_MAX_SOURCE_SECONDS,
+      },
       backoffMs: config.TRANSCODER_BACKOFF_MS,
       maxBackoffMs: config.TRANSCODER_MAX_BACKOFF_MS,
       partitions: config.KAFKA_TOPIC_PARTITIONS,

@@ -13,6 +13,7 @@ import type { VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.j
 import type { EncodeSettings, FfmpegPaths } from "./adapters/ffmpeg.ts";
 import { createMediaStore } from "./adapters/media-store.ts";
 import { createVideoUploadedHandler, type TranscoderTopics } from "./handlers/video-uploaded.ts";
+import { jobTimeLimitMs, type TimeLimits } from "./domain/time-limit.ts";
 
 /** Everything the transcoder is built from. */
 export interface TranscoderOptions {
@@ -39,6 +40,11 @@ export interface TranscoderOptions {
   accept?: (event: VideoUploaded) => boolean;
   /** Where a new group starts reading (default: the beginning). */
   fromBeginning?: boolean;
+  /**
+   * The job's time limit scaled by the source's length, and the longest source accepted (over it:
+   * video.failed with a reason). Without it one attempt may take `timeoutMs`, whatever the length.
+   */
+  limits?: TimeLimits;
   /** How often the health status is re-checked (default 5 s). */
   healthIntervalMs?: number;
   /** Longest wait between two tries while MinIO or Kafka is down (default 30 s). */
@@ -98,13 +104,16 @@ export function transcoderTopics(prefix = ""): TranscoderTopics {
 export function createTranscoder(options: TranscoderOptions): Transcoder {
   const topics = transcoderTopics(options.topicPrefix);
   const store = createMediaStore({ client: options.minio, mediaBucket: options.mediaBucket });
+  const { limits } = options;
+  // With limits the job keeps its own (scaled) time; the consumer's limit only backs it up.
+  const attemptTimeoutMs = limits ? jobTimeLimitMs(limits, limits.maxSourceSeconds) + 60_000 : (options.timeoutMs ?? 30 * 60_000);
   const handler = createVideoUploadedHandler({
-    job: { store, ffmpeg: options.ffmpeg, settings: options.settings, workRoot: options.workRoot, logger: options.logger },
+    job: { store, ffmpeg: options.ffmpeg, settings: options.settings, workRoot: options.workRoot, logger: options.logger, ...(limits ? { limits } : {}) },
     producer: options.producer,
     topics,
     logger: options.logger,
     attempts: options.attempts ?? 3,
-    timeoutMs: options.timeoutMs ?? 30 * 60_000,
+    timeoutMs: attemptTimeoutMs,
     backoffMs: options.backoffMs ?? 2000,
     ...(options.onJob ? { onJob: options.onJob } : {}),
     ...(options.accept ? { accept: options.accept } : {}),
@@ -138,7 +147,7 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
     consumer,
     topics,
     async start() {
-      await removeStaleJobDirs(options.workRoot, options.timeoutMs ?? 30 * 60_000, options.logger);
+      await removeStaleJobDirs(options.workRoot, attemptTimeoutMs, options.logger);
       await consumer.start();
       consuming = true;
     },
