@@ -87,8 +87,12 @@ export interface EventConsumerOptions {
 
 export interface EventConsumer {
   start(): Promise<void>;
-  /** Stops fetching, lets the in-flight handler finish (its offset is then committed), leaves the group. */
-  stop(): Promise<void>;
+  /**
+   * Stops: no new record is started; a handler in flight gets up to `graceMs` (default 0) to
+   * finish (its offset is then committed), then its signal aborts and its record is left
+   * uncommitted for the next owner of the partition; then leaves the group.
+   */
+  stop(graceMs?: number): Promise<void>;
   /** True while consuming: false before start, after stop, and after a crash until the group is joined again (for good if kafkajs gave up). */
   healthy(): boolean;
   /** True once kafkajs gave up restarting after a crash: only a new process recovers. */
@@ -135,6 +139,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   let admin: Admin | undefined;
   let tracker: DeliveryTracker | undefined;
   let started = false;
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
   let crashed = false;
   let gaveUp = false;
 
@@ -206,12 +213,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
    * disconnects). No new attempt starts and nothing is committed past it.
    */
   const process = async (payload: EachMessagePayload) => {
-    if (stopping.signal.aborted) return;
+    if (draining || stopping.signal.aborted) return;
+    inFlight++;
     try {
       await processRecord(payload);
     } catch (err) {
       if (stopping.signal.aborted) return;
       throw err;
+    } finally {
+      if (--inFlight === 0) idle?.();
     }
   };
 
@@ -257,7 +267,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     let failures = 0;
     let waits = 0;
     for (let attempt = 1; ; attempt++) {
-      if (stopping.signal.aborted) return;
+      if (draining || stopping.signal.aborted) return; // stopping: no new attempt, the offset stays uncommitted
       await persist("record the delivery", () => track.begin(topic, partition, message.offset), payload, log);
       const attemptController = new AbortController();
       const signal = AbortSignal.any([stopping.signal, attemptController.signal]);
@@ -341,8 +351,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       started = true;
       lag ??= observeConsumerLag(kafka, options.groupId, [...byTopic.keys()], options.logger);
     },
-    async stop() {
+    async stop(graceMs = 0) {
       started = false;
+      draining = true;
+      if (inFlight > 0 && graceMs > 0) {
+        // Let the record in flight finish (a transcode gets the pod's termination grace).
+        const finished = new Promise<void>((resolve) => (idle = resolve));
+        const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+        await Promise.race([finished, timer]);
+      }
       stopping.abort(new Error("consumer stopping"));
       await lag?.stop();
       await consumer.disconnect();

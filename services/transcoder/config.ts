@@ -25,6 +25,8 @@ const schema = z.object({
   TRANSCODER_MAX_BACKOFF_MS: z.coerce.number().int().min(100).default(30_000),
   /** Jobs that may end with the worker gone (killed, out of memory) before the event is dead-lettered. */
   TRANSCODER_MAX_UNFINISHED_DELIVERIES: z.coerce.number().int().min(1).max(100).default(3),
+  /** On SIGTERM, how long a running job may finish before ffmpeg is killed (the chart grants 120 s). */
+  TRANSCODER_STOP_GRACE_MS: z.coerce.number().int().min(0).default(100_000),
   TRANSCODER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(15_000),
   TRANSCODER_WORK_DIR: z.string().min(1).default(join(tmpdir(), "xtream-transcoder")),
   TRANSCODER_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(4).default(2),

@@ -8,7 +8,8 @@ import { createTranscoder } from "./server.ts";
 
 runService({
   name: "transcoder",
-  // A job in flight is abandoned on stop (ffmpeg killed, offset uncommitted) and redone by another worker.
+  // On SIGTERM a job in flight gets TRANSCODER_STOP_GRACE_MS to finish; after that it is abandoned
+  // (ffmpeg killed, offset uncommitted) and redone by another worker.
   stopTimeoutMs: 20_000,
   async start(logger) {
     const config = loadTranscoderConfig();
@@ -42,11 +43,13 @@ runService({
       maxUnfinishedDeliveries: config.TRANSCODER_MAX_UNFINISHED_DELIVERIES,
       sessionTimeoutMs: config.TRANSCODER_SESSION_TIMEOUT_MS,
       concurrency: config.TRANSCODER_CONCURRENCY,
+      stopGraceMs: config.TRANSCODER_STOP_GRACE_MS,
     });
     const port = await transcoder.health.listen(config.TRANSCODER_HOST, config.TRANSCODER_HEALTH_PORT);
     logger.info({ port }, "health listening");
     await transcoder.start();
     return {
+      stopTimeoutMs: config.TRANSCODER_STOP_GRACE_MS + 15_000,
       async stop() {
         await transcoder.stop();
         await producer.disconnect();

@@ -47,6 +47,8 @@ export interface TranscoderOptions {
   limits?: TimeLimits;
   /** How often the health status is re-checked (default 5 s). */
   healthIntervalMs?: number;
+  /** How long stop() lets a running job finish before killing ffmpeg (default 0). */
+  stopGraceMs?: number;
   /** Longest wait between two tries while MinIO or Kafka is down (default 30 s). */
   maxBackoffMs?: number;
   /** Partitions of video.uploaded when this creates it. */
@@ -63,8 +65,12 @@ export interface Transcoder {
   topics: TranscoderTopics;
   /** Joins the consumer group and starts taking jobs. */
   start(): Promise<void>;
-  /** Leaves the group after the in-flight job stops; its offset stays uncommitted so the job is redone. */
-  stop(): Promise<void>;
+  /**
+   * Takes no new job, lets the one in flight finish for up to `graceMs` (default: the
+   * stopGraceMs option, else 0), then kills ffmpeg, leaving the job uncommitted so another
+   * worker redoes it; leaves the group.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -151,9 +157,9 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
       await consumer.start();
       consuming = true;
     },
-    async stop() {
+    async stop(graceMs = options.stopGraceMs ?? 0) {
       consuming = false;
-      await consumer.stop();
+      await consumer.stop(graceMs);
     },
   };
 }
