@@ -1,6 +1,21 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool } from "pg";
 import { classifyError } from "../kafka/error-class.ts";
+
+/**
+ * True when the broker answered and refused this record for good (a
+ * non-retriable protocol error such as INVALID_TOPIC_EXCEPTION or
+ * MESSAGE_TOO_LARGE), and no outage is involved: only such rows are ever
+ * quarantined, so Kafka being away never costs an event.
+ */
+function refusedByKafka(error: unknown): boolean {
+  if (classifyError(error) === "infrastructure") return false;
+  for (let each: unknown = error, depth = 0; each instanceof Error && depth < 8; each = each.cause, depth++) {
+    const { retriable } = each as Error & { retriable?: unknown };
+    if (each.name === "KafkaJSProtocolError" && retriable === false) return true;
+  }
+  return false;
+}
 import type { EventProducer } from "../kafka/producer.ts";
 import { extractTraceContext } from "../kafka/trace-headers.ts";
 import type { Logger } from "../logger.ts";
@@ -58,8 +73,8 @@ interface OutboxRow {
  * and the relay retries with exponential backoff: nothing is lost, and
  * nothing already acknowledged is sent again (short of PostgreSQL failing
  * between Kafka's ack and the commit; consumers dedupe by event_id).
- * A row Kafka keeps refusing for a reason no outage explains (classifyError:
- * not "infrastructure") is quarantined after maxAttempts refusals
+ * A row the broker keeps refusing for good (refusedByKafka: a non-retriable
+ * protocol error, never an outage) is quarantined after maxAttempts refusals
  * (`quarantined_at` and `last_error` set, an error logged) and the rows
  * behind it go on; quarantined rows stay in the table for an operator.
  */
@@ -107,7 +122,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             parent: extractTraceContext(row.headers),
           });
         } catch (err) {
-          if (classifyError(err) !== "infrastructure" && row.attempts + 1 >= maxAttempts) {
+          if (refusedByKafka(err) && row.attempts + 1 >= maxAttempts) {
             await client.query(`UPDATE ${schema}.outbox SET attempts = attempts + 1, last_error = $2, quarantined_at = now() WHERE id = $1`, [row.id, describe(err)]);
             log.error({ err, id: Number(row.id), topic: row.topic, key: row.key, attempts: row.attempts + 1 }, "outbox row quarantined: Kafka keeps refusing it; the rows behind it go on");
             continue;
