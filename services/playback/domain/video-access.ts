@@ -5,6 +5,8 @@ import type { VideoDirectory, Visibility } from "./ports.ts";
 export interface VideoState {
   /** Anyone may watch without a token. */
   open: boolean;
+  /** The catalog shows it to anyone with its id (public or unlisted); false once private or gone. */
+  visible: boolean;
   /** The master playlist no longer changes. */
   complete: boolean;
   /** Deleted (from a video.deleted event): nothing is served. */
@@ -66,6 +68,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
       const info = await options.directory.lookup(videoId);
       state = {
         open: info?.visibility === "public",
+        visible: info !== undefined && info.visibility !== "private",
         complete: info?.complete ?? false,
         deleted: false,
         expiresAtMs: now() + options.ttlMs,
@@ -76,7 +79,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
       const previous = states.get(videoId);
       state = previous
         ? { ...previous, expiresAtMs: now() + options.errorTtlMs }
-        : { open: false, complete: false, deleted: false, expiresAtMs: now() + options.errorTtlMs };
+        : { open: false, visible: true, complete: false, deleted: false, expiresAtMs: now() + options.errorTtlMs };
     }
     // An event arrived meanwhile: it is newer than this answer.
     if ((epochs.get(videoId) ?? 0) !== epoch) return states.get(videoId) ?? state;
@@ -120,8 +123,11 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
     },
     decide(state, videoId, token) {
       let decision: AccessDecision;
-      if (token !== undefined) decision = options.tokens.verify(token, videoId, now()) ? "token" : "forbidden";
-      else decision = state.open ? "public" : "forbidden";
+      if (token === undefined) decision = state.open ? "public" : "forbidden";
+      else if (!options.tokens.verify(token, videoId, now())) decision = "forbidden";
+      // A link-shared token stops when the video is no longer shown to anyone with its id.
+      else if (options.tokens.audience(token) === "unlisted" && !state.visible && !state.deleted) decision = "forbidden";
+      else decision = "token";
       if (decision !== "forbidden" && state.deleted) return "gone";
       return decision;
     },
@@ -134,6 +140,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
       }
       store(videoId, {
         open: visibility === "public",
+        visible: visibility !== "private",
         complete: previous?.complete ?? false,
         deleted: false,
         expiresAtMs: now() + options.ttlMs,
@@ -141,7 +148,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
     },
     deleted(videoId) {
       bump(videoId);
-      store(videoId, { open: false, complete: false, deleted: true, expiresAtMs: now() + (options.deletedTtlMs ?? 24 * 3600_000) });
+      store(videoId, { open: false, visible: false, complete: false, deleted: true, expiresAtMs: now() + (options.deletedTtlMs ?? 24 * 3600_000) });
     },
   };
 }
