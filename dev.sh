@@ -27,6 +27,8 @@ usage: ./dev.sh <command>
   cluster up|down|status|reset
                 a real Kubernetes control plane on loopback (etcd, kube-apiserver, controller-manager,
                 scheduler, kwok fake nodes) to install the chart into (scripts/k8s/cluster.sh, k8s/README.md)
+  redrive [--topic T] [--dry-run]
+                publish dead-lettered records (video.dead-letter) again to their original topics; prints each
   load <scenario> [--vus N] [--duration 30s]
                 a load scenario against the running stack (smoke, api, viewers, uploads; loopback only,
                 bounded); prints a table and one JSON line, exits 1 when a threshold broke
@@ -237,6 +239,13 @@ cmd_bench() {
   node "bench/$name/run.ts" "${@:2}"
 }
 
+cmd_redrive() {
+  ensure_node_modules
+  . "$STACK/env.sh"
+  is_running kafka || die "Kafka is not running: run ./dev.sh up first"
+  cd "$ROOT" && node scripts/redrive.ts "$@"
+}
+
 cmd_load() {
   local name="${1:-}"
   [[ -n "$name" ]] || die "usage: ./dev.sh load smoke|api|viewers|uploads [--vus N] [--duration 30s]"
@@ -263,6 +272,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   load) shift; cmd_load "$@" ;;
   cluster) shift; bash "$ROOT/scripts/k8s/cluster.sh" "${1:-status}" ;;
+  redrive) shift; cmd_redrive "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

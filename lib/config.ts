@@ -30,6 +30,8 @@ export const common = {
     .string()
     .min(1)
     .transform((value) => value.split(",").map((broker) => broker.trim()).filter(Boolean)),
+  /** Partitions of a topic when this process is the first to use it (the most consumers of one group that work at once). */
+  kafkaTopicPartitions: z.coerce.number().int().min(1).max(1000).default(6),
   minioEndpoint: z.string().url(),
   secret: z.string().min(1),
   /**

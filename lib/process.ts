@@ -5,6 +5,8 @@ import { createLogger, type Logger } from "./logger.ts";
 export interface RunningService {
   /** Stop accepting work, drain what is in flight, close clients. */
   stop(): Promise<void>;
+  /** Overrides RunServiceOptions.stopTimeoutMs once the configuration is known. */
+  stopTimeoutMs?: number;
 }
 
 export interface RunServiceOptions {
@@ -31,7 +33,7 @@ export function runService(options: RunServiceOptions): void {
     const timer = setTimeout(() => {
       logger.error("graceful stop timed out");
       process.exit(1);
-    }, options.stopTimeoutMs ?? 25_000);
+    }, running?.stopTimeoutMs ?? options.stopTimeoutMs ?? 25_000);
     timer.unref();
     try {
       await running?.stop();

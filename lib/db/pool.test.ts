@@ -36,4 +36,21 @@ describe("the PostgreSQL pool", () => {
     expect(warnings[0]![0]).toMatchObject({ code: "57P01" });
     expect(JSON.stringify(warnings)).not.toContain(new URL(db.url).password);
   });
+
+  it("ends a statement that runs longer than its statement_timeout", async () => {
+    const limited = createPgPool(db.url, 1, logger, 300);
+    try {
+      const started = Date.now();
+      const error = await limited.query("SELECT pg_sleep(3)").then(
+        () => undefined,
+        (err: unknown) => err as { code?: string },
+      );
+      expect(error?.code).toBe("57014"); // query_canceled
+      expect(Date.now() - started).toBeLessThan(2000);
+      // The default applies to every pool.
+      expect((await pool.query<{ statement_timeout: string }>("SHOW statement_timeout")).rows[0]?.statement_timeout).toBe("30s");
+    } finally {
+      await limited.end();
+    }
+  });
 });

@@ -7,16 +7,23 @@ export type { Pool, PoolClient } from "pg";
 // in a JS number here (< 2^53), so parse them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/** The default limit on one statement's run time. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
 /**
  * Creates a PostgreSQL pool; create one per process and end it on shutdown.
  * When the server ends idle connections (a restart, a failover, an admin),
  * the pool emits 'error' for each; unheard, that is an uncaught exception
  * that takes the service down. Here it is logged (code and message only: the
  * error carries the client, password included) and the pool opens new
- * connections on the next query.
+ * connections on the next query. Every statement is limited by the server
+ * (`statement_timeout`, default 30 s): a query stuck behind a lock or on an
+ * overloaded server fails with SQLSTATE 57014 instead of holding a
+ * connection and its caller forever; Kafka consumers treat that as an
+ * outage and try again later.
  */
-export function createPgPool(connectionString: string, max = 10, logger?: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
+export function createPgPool(connectionString: string, max = 10, logger?: Logger, statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000, statement_timeout: statementTimeoutMs });
   pool.on("error", (err: Error & { code?: string }) => {
     logger?.warn({ code: err.code, message: err.message }, "an idle PostgreSQL connection was lost; the pool reconnects on the next query");
   });

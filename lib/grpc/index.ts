@@ -1,5 +1,5 @@
 /** Serving protobuf-es services on grpc-js, and calling them. */
-export { createGrpcServer, registerService, HEALTH_LIVENESS, HEALTH_READINESS } from "./server.ts";
+export { createGrpcServer, registerService, HEALTH_KAFKA_CONSUMER, HEALTH_LIVENESS, HEALTH_READINESS } from "./server.ts";
 export type { GrpcServer, GrpcServerOptions, ServiceRegistration } from "./server.ts";
 export { createServiceClient, forwardAuthorization } from "./client.ts";
 export type { ServiceClientOptions } from "./client.ts";

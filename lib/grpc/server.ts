@@ -28,8 +28,12 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** Checks the process's dependencies; drives the "readiness" health status. */
   readiness?: () => Promise<boolean>;
-  /** How often readiness is re-checked. */
+  /** How often readiness (and the checks below) are re-checked. */
   readinessIntervalMs?: number;
+  /** More health names, each with its own check (for example "kafka-consumer"), re-checked with readiness. */
+  checks?: Record<string, () => boolean>;
+  /** False once the process cannot recover by itself: "liveness" becomes NOT_SERVING so it is restarted. */
+  liveness?: () => boolean;
   /**
    * Largest request message accepted, in bytes (default 1 MiB: every request
    * but an upload's chunks is small); larger ones are RESOURCE_EXHAUSTED
@@ -53,6 +57,8 @@ export interface GrpcServer {
 /** Health names: "" and "readiness" follow the readiness check; "liveness" is SERVING until shutdown. */
 export const HEALTH_READINESS = "readiness";
 export const HEALTH_LIVENESS = "liveness";
+/** Health name of a process's Kafka consumer: NOT_SERVING while it is crashed or before it started. */
+export const HEALTH_KAFKA_CONSUMER = "kafka-consumer";
 
 /**
  * Builds (but does not start) a gRPC server that serves protobuf-es services
@@ -81,7 +87,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   }
 
   const serviceNames = options.services.map((registration) => registration.service.typeName);
-  const health = new HealthImplementation({ "": "NOT_SERVING", [HEALTH_LIVENESS]: "SERVING", [HEALTH_READINESS]: "NOT_SERVING" });
+  const checks = Object.entries(options.checks ?? {});
+  const health = new HealthImplementation({
+    "": "NOT_SERVING",
+    [HEALTH_LIVENESS]: "SERVING",
+    [HEALTH_READINESS]: "NOT_SERVING",
+    ...Object.fromEntries(checks.map(([name]) => [name, "NOT_SERVING" as const])),
+  });
   health.addToServer(server);
   addReflection(server, options.services.map((registration) => registration.service));
 
@@ -98,7 +110,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       options.logger.warn({ err }, "readiness check failed");
       ready = false;
     }
-    if (!shutdownController.signal.aborted) setReady(ready ? "SERVING" : "NOT_SERVING");
+    if (shutdownController.signal.aborted) return;
+    setReady(ready ? "SERVING" : "NOT_SERVING");
+    for (const [name, check] of checks) health.setStatus(name, check() ? "SERVING" : "NOT_SERVING");
+    if (options.liveness && !options.liveness()) health.setStatus(HEALTH_LIVENESS, "NOT_SERVING");
   };
 
   return {
@@ -117,6 +132,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     async shutdown(graceMs = 10_000) {
       clearInterval(readinessTimer);
       setReady("NOT_SERVING");
+      for (const [name] of checks) health.setStatus(name, "NOT_SERVING");
       health.setStatus(HEALTH_LIVENESS, "NOT_SERVING");
       const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       const timer = setTimeout(() => {

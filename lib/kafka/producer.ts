@@ -1,13 +1,19 @@
 import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { Kafka, logLevel, type IHeaders, type Producer } from "kafkajs";
 import type { Topic } from "./topics.ts";
+import { ensureTopics } from "./topics-admin.ts";
 import { injectTraceHeaders } from "./trace-headers.ts";
+
+/** Header naming the protobuf message a record carries; a consumer refuses a record of another type. */
+export const EVENT_TYPE_HEADER = "xtream-event-type";
 
 export interface EventProducerOptions {
   brokers: string[];
   clientId: string;
   /** How long a send may keep retrying before it fails (for example while Kafka is down). */
   sendTimeoutMs?: number;
+  /** Partitions of a topic this producer is the first to write (created explicitly, not by the broker's default). */
+  partitions?: number;
 }
 
 /** Publishes protobuf events; the trace context travels in the headers. */
@@ -40,8 +46,24 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     return connected;
   };
 
+  // Each topic is created once per process, with the configured partitions, before its first record.
+  const created = new Map<string, Promise<void>>();
+  const ensureTopic = (topicName: string) => {
+    if (!options.partitions) return Promise.resolve();
+    let pending = created.get(topicName);
+    if (!pending) {
+      pending = ensureTopics(kafka, [topicName], options.partitions).catch((err: unknown) => {
+        created.delete(topicName);
+        throw err;
+      });
+      created.set(topicName, pending);
+    }
+    return pending;
+  };
+
   const send = async (topicName: string, key: string, value: Buffer, headers?: IHeaders) => {
     await ensureConnected();
+    await ensureTopic(topicName);
     await producer.send({ topic: topicName, acks: -1, messages: [{ key, value, headers: injectTraceHeaders(headers) }] });
   };
 
@@ -49,7 +71,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     connect: ensureConnected,
     async publish(topic, key, event, headers) {
       const bytes = toBinary(topic.schema, create(topic.schema, event));
-      await send(topic.name, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), headers);
+      await send(topic.name, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { [EVENT_TYPE_HEADER]: topic.schema.typeName, ...headers });
     },
     async publishEncoded(topicName, key, value, headers) {
       await send(topicName, key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), headers);

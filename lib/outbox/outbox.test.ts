@@ -125,6 +125,29 @@ describe("transactional outbox", () => {
     }
   });
 
+  it("quarantines a row Kafka keeps refusing and goes on with the rows behind it", async () => {
+    // Kafka refuses the name (INVALID_TOPIC_EXCEPTION): no retry or outage can fix it.
+    const bad: Topic<typeof VideoUploadedSchema> = { name: "not a valid topic!", schema: VideoUploadedSchema };
+    const good = freshTopic();
+    const received = await collect(good.name);
+    await inTransaction(pool, async (client) => {
+      await enqueueEvent(client, { schema: "svc", topic: bad, key: "k", message: { eventId: "bad" } });
+      await enqueueEvent(client, { schema: "svc", topic: good, key: "k", message: { eventId: "after" } });
+    });
+    const relay = createOutboxRelay({ pool, schema: "svc", producer, logger, maxAttempts: 2 });
+    await expect(relay.relayOnce()).rejects.toThrow(); // the first refusal: retried later
+    expect(await relay.relayOnce()).toBeGreaterThanOrEqual(1); // the second: quarantined, the next row published
+    await waitFor(() => received.length >= 1);
+    expect(received.map((record) => record.eventId)).toEqual(["after"]);
+    const row = await pool.query<{ quarantined: boolean; published: boolean; attempts: number; last_error: string | null }>(
+      "SELECT quarantined_at IS NOT NULL AS quarantined, published_at IS NOT NULL AS published, attempts, last_error FROM svc.outbox WHERE topic = $1",
+      [bad.name],
+    );
+    expect(row.rows[0]).toMatchObject({ quarantined: true, published: false, attempts: 2 });
+    expect(row.rows[0]?.last_error).toBeTruthy();
+    expect(await relay.relayOnce()).toBe(0); // never picked up again
+  });
+
   it("two relays on one outbox publish every record once, in order", async () => {
     const topic = freshTopic();
     const received = await collect(topic.name);

@@ -1,5 +1,21 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool } from "pg";
+import { classifyError } from "../kafka/error-class.ts";
+
+/**
+ * True when the broker answered and refused this record for good (a
+ * non-retriable protocol error such as INVALID_TOPIC_EXCEPTION or
+ * MESSAGE_TOO_LARGE), and no outage is involved: only such rows are ever
+ * quarantined, so Kafka being away never costs an event.
+ */
+function refusedByKafka(error: unknown): boolean {
+  if (classifyError(error) === "infrastructure") return false;
+  for (let each: unknown = error, depth = 0; each instanceof Error && depth < 8; each = each.cause, depth++) {
+    const { retriable } = each as Error & { retriable?: unknown };
+    if (each.name === "KafkaJSProtocolError" && retriable === false) return true;
+  }
+  return false;
+}
 import type { EventProducer } from "../kafka/producer.ts";
 import { extractTraceContext } from "../kafka/trace-headers.ts";
 import type { Logger } from "../logger.ts";
@@ -21,6 +37,11 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
   /** Published rows older than this are deleted (default 7 days). */
   retentionMs?: number;
+  /**
+   * Refusals of one row, for a reason that is not an outage (a record too large, a bad topic
+   * name), before it is quarantined and the rows behind it go on (default 5).
+   */
+  maxAttempts?: number;
 }
 
 /** Publishes a service's outbox to Kafka, in order, at least once. */
@@ -40,6 +61,7 @@ interface OutboxRow {
   payload: Buffer;
   headers: Record<string, string>;
   created_at: Date;
+  attempts: number;
 }
 
 /**
@@ -51,6 +73,10 @@ interface OutboxRow {
  * and the relay retries with exponential backoff: nothing is lost, and
  * nothing already acknowledged is sent again (short of PostgreSQL failing
  * between Kafka's ack and the commit; consumers dedupe by event_id).
+ * A row the broker keeps refusing for good (refusedByKafka: a non-retriable
+ * protocol error, never an outage) is quarantined after maxAttempts refusals
+ * (`quarantined_at` and `last_error` set, an error logged) and the rows
+ * behind it go on; quarantined rows stay in the table for an operator.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const schema = assertSchemaName(options.schema);
@@ -58,6 +84,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 100;
   const maxBackoffMs = options.maxBackoffMs ?? 5000;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
+  const maxAttempts = options.maxAttempts ?? 5;
   const log = options.logger.child({ component: "outbox-relay", schema });
   const stopping = new AbortController();
   let wake: (() => void) | undefined;
@@ -77,7 +104,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         return 0;
       }
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id, topic, key, payload, headers, created_at FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `SELECT id, topic, key, payload, headers, created_at, attempts FROM ${schema}.outbox WHERE published_at IS NULL AND quarantined_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
       for (const row of rows) {
@@ -95,6 +122,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             parent: extractTraceContext(row.headers),
           });
         } catch (err) {
+          if (refusedByKafka(err) && row.attempts + 1 >= maxAttempts) {
+            await client.query(`UPDATE ${schema}.outbox SET attempts = attempts + 1, last_error = $2, quarantined_at = now() WHERE id = $1`, [row.id, describe(err)]);
+            log.error({ err, id: Number(row.id), topic: row.topic, key: row.key, attempts: row.attempts + 1 }, "outbox row quarantined: Kafka keeps refusing it; the rows behind it go on");
+            continue;
+          }
           failure = err;
           await client.query(`UPDATE ${schema}.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [row.id, describe(err)]);
           break;
@@ -204,7 +236,7 @@ function observeBacklog(pool: Pool, schema: string, log: Logger): { start(): voi
   const refresh = () =>
     void pool
       .query<{ count: number; age: number | null }>(
-        `SELECT count(*)::int AS count, extract(epoch FROM now() - min(created_at))::float8 AS age FROM ${schema}.outbox WHERE published_at IS NULL`,
+        `SELECT count(*)::int AS count, extract(epoch FROM now() - min(created_at))::float8 AS age FROM ${schema}.outbox WHERE published_at IS NULL AND quarantined_at IS NULL`,
       )
       .then(
         ({ rows }) => (last = { count: rows[0]?.count ?? 0, age: rows[0]?.age ?? 0 }),

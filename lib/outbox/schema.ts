@@ -13,7 +13,8 @@ export function outboxChannel(schema: string): string {
 
 /**
  * The DDL of `<schema>.outbox`: one row per event, in commit order of id;
- * `published_at` is set once Kafka acknowledged it. Idempotent (IF NOT EXISTS),
+ * `published_at` is set once Kafka acknowledged it; `quarantined_at` once the
+ * relay gave up on it (Kafka kept refusing it for a reason no outage explains). Idempotent (IF NOT EXISTS),
  * so it can run on every start or be pasted into a service's migration.
  */
 export function outboxTableSql(schema: string): string {
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS ${s}.outbox (
   attempts     integer     NOT NULL DEFAULT 0,
   last_error   text
 );
+ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS quarantined_at timestamptz;
 CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON ${s}.outbox (id) WHERE published_at IS NULL;
 `;
 }

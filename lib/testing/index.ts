@@ -7,4 +7,8 @@ export { createTestTokens } from "./tokens.ts";
 export { createEchoService } from "./echo-service.ts";
 export { codeOf, failureOf } from "./error-code.ts";
 export { freePort, portOpen } from "./ports.ts";
+export { stackComponent } from "./stack-control.ts";
+export type { StackComponent } from "./stack-control.ts";
+export { watchDeadLetters } from "./dead-letters.ts";
+export type { DeadLetterWatch, SeenDeadLetter } from "./dead-letters.ts";
 export { TEST_SERVICE_KEY } from "./service-key.ts";

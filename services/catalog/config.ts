@@ -6,6 +6,7 @@ export const catalogConfigSchema = z.object({
   CATALOG_HOST: common.host,
   DATABASE_URL: common.databaseUrl,
   KAFKA_BROKERS: common.kafkaBrokers,
+  KAFKA_TOPIC_PARTITIONS: common.kafkaTopicPartitions,
   IDENTITY_ADDR: z.string().min(1).default("127.0.0.1:50051"),
   /** Credentials the upload service presents to CreateVideo (lib/auth/service-key.ts). */
   INTERNAL_SERVICE_KEYS: common.serviceKeys,

@@ -19,8 +19,17 @@ runService({
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
     const verifier = identityTokenVerifier(config.IDENTITY_ADDR);
-    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog" });
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "catalog", partitions: config.KAFKA_TOPIC_PARTITIONS });
+    const consumer = createCatalogEventConsumer({
+      pool,
+      brokers: config.KAFKA_BROKERS,
+      groupId: config.CATALOG_KAFKA_GROUP,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      logger,
+      producer,
+    });
     const server = createCatalogServer({
+      consumer,
       pool,
       verifier,
       serviceKeys: config.INTERNAL_SERVICE_KEYS,
@@ -43,13 +52,6 @@ runService({
       intervalMs: config.CATALOG_REAP_INTERVAL_SECONDS * 1000,
     });
     reaper.start();
-    const consumer = createCatalogEventConsumer({
-      pool,
-      brokers: config.KAFKA_BROKERS,
-      groupId: config.CATALOG_KAFKA_GROUP,
-      logger,
-      producer,
-    });
     // Kafka may come up after us: keep trying in the background, serving meanwhile.
     const startConsumer = async (): Promise<void> => {
       try {

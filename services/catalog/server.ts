@@ -2,7 +2,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServiceKeyCheck, type TokenVerifier } from "../../lib/auth/index.ts";
 import { runMigrations, type Pool } from "../../lib/db/index.ts";
-import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createGrpcServer, HEALTH_KAFKA_CONSUMER, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import type { EventConsumer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { PlaylistService } from "../../gen/xtream/catalog/v1/playlist_service_pb.js";
@@ -52,6 +53,10 @@ export interface CatalogServerOptions {
   watchMaxLifetimeMs?: number;
   /** Serve GetVideo through the lean grpc-js handler (default true; false uses the generic adapter). */
   fastGetVideo?: boolean;
+  /** The event consumer: drives the "kafka-consumer" health name and liveness. */
+  consumer?: Pick<EventConsumer, "healthy" | "failed">;
+  /** How often health is re-checked (default 5 s). */
+  healthIntervalMs?: number;
 }
 
 /**
@@ -99,6 +104,10 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
       await pool.query("SELECT 1");
       return true;
     },
+    // Reads do not need Kafka: a crashed event consumer shows on its own health name.
+    checks: { [HEALTH_KAFKA_CONSUMER]: () => options.consumer?.healthy() ?? false },
+    liveness: () => !(options.consumer?.failed() ?? false),
+    ...(options.healthIntervalMs ? { readinessIntervalMs: options.healthIntervalMs } : {}),
   });
 
   if (options.fastGetVideo ?? true) installGetVideoFastPath(grpc.server, deps);

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { common, loadConfig, z } from "../../lib/config.ts";
 
 const bytes = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -15,6 +16,7 @@ export const playbackConfigSchema = z.object({
   CATALOG_ADDR: z.string().min(1).default("127.0.0.1:50052"),
   REDIS_URL: common.redisUrl,
   KAFKA_BROKERS: common.kafkaBrokers,
+  KAFKA_TOPIC_PARTITIONS: common.kafkaTopicPartitions,
   MINIO_ENDPOINT: common.minioEndpoint,
   MINIO_ACCESS_KEY: common.secret,
   MINIO_SECRET_KEY: common.secret,
@@ -46,6 +48,11 @@ export const playbackConfigSchema = z.object({
   /** Share of edge requests traced with one span each (0 = none, 1 = all); see handlers/edge-tracing.ts. */
   PLAYBACK_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
   /** Consume video.deleted / video.visibility to purge caches (off only for isolated benches). */
+  /** Names this edge instance for its purge consumer group (stable across restarts: the host or pod name). */
+  PLAYBACK_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/)
+    .default(hostname()),
   PLAYBACK_PURGE_EVENTS: z
     .enum(["true", "false"])
     .default("true")

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { runService } from "../../lib/process.ts";
 import { createMinioClient } from "../../lib/storage/minio.ts";
 import { createCatalogVideos } from "./adapters/catalog-videos.ts";
@@ -19,6 +18,7 @@ runService({
     const minio = createMinioClient({ endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY });
     const redis = createRedisCache({ url: config.REDIS_URL, stats, logger });
     const server = createPlaybackServer({
+      consumer: () => purge, // read once listening, after purge is built below
       logger,
       stats,
       catalog: createCatalogVideos({ address: config.CATALOG_ADDR }),
@@ -49,10 +49,11 @@ runService({
     const purge = config.PLAYBACK_PURGE_EVENTS
       ? createPurgeConsumer({
           brokers: config.KAFKA_BROKERS,
-          groupId: `xtream-playback-${hostname()}-${process.pid}`,
+          instanceId: config.PLAYBACK_INSTANCE_ID,
           cache: server.cache,
           access: server.access,
           logger,
+          partitions: config.KAFKA_TOPIC_PARTITIONS,
         })
       : undefined;
     // Purging matters, but Kafka being down (or a topic not created yet) must

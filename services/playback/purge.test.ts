@@ -25,7 +25,7 @@ beforeAll(async () => {
   edge = await startTestEdge({ catalogAddress: directory.address, cache: { prefetchCount: 0 } });
   consumer = createPurgeConsumer({
     brokers: stackEnv().kafkaBrokers,
-    groupId: `xtream-playback-test-${randomUUID()}`,
+    instanceId: `test-${randomUUID()}`,
     cache: edge.server.cache,
     access: edge.server.access,
     logger: createLogger("purge-test", "silent"),

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
-import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createGrpcServer, HEALTH_KAFKA_CONSUMER, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import type { EventConsumer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { PlaybackService } from "../../gen/xtream/playback/v1/playback_service_pb.js";
 import type { CatalogVideos } from "./adapters/catalog-videos.ts";
@@ -37,6 +38,10 @@ export interface PlaybackServerDeps {
   traceSampleRatio?: number;
   /** Time a client has to send a request's headers before it gets 408 and is dropped (default 20 s). */
   headersTimeoutMs?: number;
+  /** The purge consumer, once built: drives the "kafka-consumer" health name and liveness. */
+  consumer?: () => Pick<EventConsumer, "healthy" | "failed"> | undefined;
+  /** How often health is re-checked (default 5 s). */
+  healthIntervalMs?: number;
 }
 
 /** The playback service, built but not listening: gRPC server, HTTP edge, and their parts. */
@@ -113,6 +118,10 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
   const grpc = createGrpcServer({
     services: [registerService(PlaybackService, createPlaybackInfoService({ catalog: deps.catalog, tokens: deps.tokens, publicUrl: deps.publicUrl }))],
     logger: deps.logger,
+    // Serving does not need Kafka; a crashed purge consumer shows on its own health name.
+    checks: { [HEALTH_KAFKA_CONSUMER]: () => deps.consumer?.()?.healthy() ?? false },
+    liveness: () => !(deps.consumer?.()?.failed() ?? false),
+    ...(deps.healthIntervalMs ? { readinessIntervalMs: deps.healthIntervalMs } : {}),
   });
   return {
     grpc,

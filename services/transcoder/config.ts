@@ -8,13 +8,25 @@ const schema = z.object({
   TRANSCODER_HOST: common.host,
   LOG_LEVEL: common.logLevel,
   KAFKA_BROKERS: common.kafkaBrokers,
+  KAFKA_TOPIC_PARTITIONS: common.kafkaTopicPartitions,
   TRANSCODER_GROUP_ID: z.string().min(1).default("xtream-transcoder"),
   /** Prepended to topic names; only for isolating test runs. */
   TRANSCODER_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(""),
   TRANSCODER_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
   TRANSCODER_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  TRANSCODER_JOB_TIMEOUT_MS: z.coerce.number().int().min(10_000).default(30 * 60_000),
+  /** A job's time limit before the source's length is added (fetch, probe, images, publishing). */
+  TRANSCODER_JOB_TIMEOUT_MS: z.coerce.number().int().min(10_000).default(10 * 60_000),
+  /** Added to the limit per second of source: 1080p at veryfast takes about 3 s per second here. */
+  TRANSCODER_JOB_MS_PER_SOURCE_SECOND: z.coerce.number().int().min(100).default(6000),
+  /** Longer sources end FAILED with a reason saying so (default 4 h). */
+  TRANSCODER_MAX_SOURCE_SECONDS: z.coerce.number().int().min(1).default(4 * 3600),
   TRANSCODER_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
+  /** Longest wait between two tries while MinIO or Kafka is down (the job waits as long as the outage lasts). */
+  TRANSCODER_MAX_BACKOFF_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Jobs that may end with the worker gone (killed, out of memory) before the event is dead-lettered. */
+  TRANSCODER_MAX_UNFINISHED_DELIVERIES: z.coerce.number().int().min(1).max(100).default(3),
+  /** On SIGTERM, how long a running job may finish before ffmpeg is killed (the chart grants 120 s). */
+  TRANSCODER_STOP_GRACE_MS: z.coerce.number().int().min(0).default(100_000),
   TRANSCODER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(15_000),
   TRANSCODER_WORK_DIR: z.string().min(1).default(join(tmpdir(), "xtream-transcoder")),
   TRANSCODER_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(4).default(2),

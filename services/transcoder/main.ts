@@ -8,7 +8,8 @@ import { createTranscoder } from "./server.ts";
 
 runService({
   name: "transcoder",
-  // A job in flight is abandoned on stop (ffmpeg killed, offset uncommitted) and redone by another worker.
+  // On SIGTERM a job in flight gets TRANSCODER_STOP_GRACE_MS to finish; after that it is abandoned
+  // (ffmpeg killed, offset uncommitted) and redone by another worker.
   stopTimeoutMs: 20_000,
   async start(logger) {
     const config = loadTranscoderConfig();
@@ -16,7 +17,7 @@ runService({
     const minio = createMinioClient({ endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY });
     await ensureBucket(minio, config.MINIO_MEDIA_BUCKET);
     const clientId = `transcoder-${hostname()}-${process.pid}`;
-    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId });
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId, partitions: config.KAFKA_TOPIC_PARTITIONS });
     const transcoder = createTranscoder({
       brokers: config.KAFKA_BROKERS,
       groupId: config.TRANSCODER_GROUP_ID,
@@ -31,14 +32,24 @@ runService({
       topicPrefix: config.TRANSCODER_TOPIC_PREFIX,
       attempts: config.TRANSCODER_ATTEMPTS,
       timeoutMs: config.TRANSCODER_JOB_TIMEOUT_MS,
+      limits: {
+        baseMs: config.TRANSCODER_JOB_TIMEOUT_MS,
+        perSourceSecondMs: config.TRANSCODER_JOB_MS_PER_SOURCE_SECOND,
+        maxSourceSeconds: config.TRANSCODER_MAX_SOURCE_SECONDS,
+      },
       backoffMs: config.TRANSCODER_BACKOFF_MS,
+      maxBackoffMs: config.TRANSCODER_MAX_BACKOFF_MS,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      maxUnfinishedDeliveries: config.TRANSCODER_MAX_UNFINISHED_DELIVERIES,
       sessionTimeoutMs: config.TRANSCODER_SESSION_TIMEOUT_MS,
       concurrency: config.TRANSCODER_CONCURRENCY,
+      stopGraceMs: config.TRANSCODER_STOP_GRACE_MS,
     });
     const port = await transcoder.health.listen(config.TRANSCODER_HOST, config.TRANSCODER_HEALTH_PORT);
     logger.info({ port }, "health listening");
     await transcoder.start();
     return {
+      stopTimeoutMs: config.TRANSCODER_STOP_GRACE_MS + 15_000,
       async stop() {
         await transcoder.stop();
         await producer.disconnect();

@@ -3,7 +3,7 @@
  * on video.uploaded, and a gRPC server with only health and reflection.
  * main.ts starts it; tests start it in-process with their own topics.
  */
-import { createGrpcServer, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createGrpcServer, HEALTH_KAFKA_CONSUMER, type GrpcServer } from "../../lib/grpc/index.ts";
 import { createEventConsumer, topics as platformTopics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
@@ -13,6 +13,7 @@ import type { VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.j
 import type { EncodeSettings, FfmpegPaths } from "./adapters/ffmpeg.ts";
 import { createMediaStore } from "./adapters/media-store.ts";
 import { createVideoUploadedHandler, type TranscoderTopics } from "./handlers/video-uploaded.ts";
+import { jobTimeLimitMs, type TimeLimits } from "./domain/time-limit.ts";
 
 /** Everything the transcoder is built from. */
 export interface TranscoderOptions {
@@ -39,6 +40,21 @@ export interface TranscoderOptions {
   accept?: (event: VideoUploaded) => boolean;
   /** Where a new group starts reading (default: the beginning). */
   fromBeginning?: boolean;
+  /**
+   * The job's time limit scaled by the source's length, and the longest source accepted (over it:
+   * video.failed with a reason). Without it one attempt may take `timeoutMs`, whatever the length.
+   */
+  limits?: TimeLimits;
+  /** How often the health status is re-checked (default 5 s). */
+  healthIntervalMs?: number;
+  /** How long stop() lets a running job finish before killing ffmpeg (default 0). */
+  stopGraceMs?: number;
+  /** Longest wait between two tries while MinIO or Kafka is down (default 30 s). */
+  maxBackoffMs?: number;
+  /** Partitions of video.uploaded when this creates it. */
+  partitions?: number;
+  /** Attempts at one job that may end with the process gone before the event is dead-lettered. */
+  maxUnfinishedDeliveries?: number;
 }
 
 /** A built transcoder. */
@@ -49,8 +65,12 @@ export interface Transcoder {
   topics: TranscoderTopics;
   /** Joins the consumer group and starts taking jobs. */
   start(): Promise<void>;
-  /** Leaves the group after the in-flight job stops; its offset stays uncommitted so the job is redone. */
-  stop(): Promise<void>;
+  /**
+   * Takes no new job, lets the one in flight finish for up to `graceMs` (default: the
+   * stopGraceMs option, else 0), then kills ffmpeg, leaving the job uncommitted so another
+   * worker redoes it; leaves the group.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -90,13 +110,16 @@ export function transcoderTopics(prefix = ""): TranscoderTopics {
 export function createTranscoder(options: TranscoderOptions): Transcoder {
   const topics = transcoderTopics(options.topicPrefix);
   const store = createMediaStore({ client: options.minio, mediaBucket: options.mediaBucket });
+  const { limits } = options;
+  // With limits the job keeps its own (scaled) time; the consumer's limit only backs it up.
+  const attemptTimeoutMs = limits ? jobTimeLimitMs(limits, limits.maxSourceSeconds) + 60_000 : (options.timeoutMs ?? 30 * 60_000);
   const handler = createVideoUploadedHandler({
-    job: { store, ffmpeg: options.ffmpeg, settings: options.settings, workRoot: options.workRoot, logger: options.logger },
+    job: { store, ffmpeg: options.ffmpeg, settings: options.settings, workRoot: options.workRoot, logger: options.logger, ...(limits ? { limits } : {}) },
     producer: options.producer,
     topics,
     logger: options.logger,
     attempts: options.attempts ?? 3,
-    timeoutMs: options.timeoutMs ?? 30 * 60_000,
+    timeoutMs: attemptTimeoutMs,
     backoffMs: options.backoffMs ?? 2000,
     ...(options.onJob ? { onJob: options.onJob } : {}),
     ...(options.accept ? { accept: options.accept } : {}),
@@ -111,25 +134,32 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
     concurrency: options.concurrency ?? 1,
     ...(options.fromBeginning !== undefined ? { fromBeginning: options.fromBeginning } : {}),
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    ...(options.maxBackoffMs ? { maxBackoffMs: options.maxBackoffMs } : {}),
+    ...(options.partitions ? { partitions: options.partitions } : {}),
+    ...(options.maxUnfinishedDeliveries ? { maxUnfinishedDeliveries: options.maxUnfinishedDeliveries } : {}),
   });
   let consuming = false;
   const health = createGrpcServer({
     services: [],
     logger: options.logger,
-    readiness: async () => consuming,
+    // A crashed consumer takes no jobs: not ready; one kafkajs gave up on is restarted (liveness).
+    readiness: async () => consuming && consumer.healthy(),
+    checks: { [HEALTH_KAFKA_CONSUMER]: () => consuming && consumer.healthy() },
+    liveness: () => !consumer.failed(),
+    ...(options.healthIntervalMs ? { readinessIntervalMs: options.healthIntervalMs } : {}),
   });
   return {
     health,
     consumer,
     topics,
     async start() {
-      await removeStaleJobDirs(options.workRoot, options.timeoutMs ?? 30 * 60_000, options.logger);
+      await removeStaleJobDirs(options.workRoot, attemptTimeoutMs, options.logger);
       await consumer.start();
       consuming = true;
     },
-    async stop() {
+    async stop(graceMs = options.stopGraceMs ?? 0) {
       consuming = false;
-      await consumer.stop();
+      await consumer.stop(graceMs);
     },
   };
 }

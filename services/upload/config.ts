@@ -10,6 +10,7 @@ export const uploadConfigSchema = z.object({
   LOG_LEVEL: common.logLevel,
   DATABASE_URL: common.databaseUrl,
   KAFKA_BROKERS: common.kafkaBrokers,
+  KAFKA_TOPIC_PARTITIONS: common.kafkaTopicPartitions,
   MINIO_ENDPOINT: common.minioEndpoint,
   MINIO_ACCESS_KEY: common.secret,
   MINIO_SECRET_KEY: common.secret,

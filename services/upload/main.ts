@@ -16,6 +16,7 @@ runService({
       sourceBucket: config.MINIO_SOURCE_BUCKET,
       mediaBucket: config.MINIO_MEDIA_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
+      kafkaTopicPartitions: config.KAFKA_TOPIC_PARTITIONS,
       videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! }),
       verifier: identityTokenVerifier(config.IDENTITY_ADDR),
       logger,

@@ -23,6 +23,8 @@ export interface StartUploadServiceOptions {
   /** Where the transcoder publishes; deleted videos' objects are removed from it. */
   mediaBucket: string;
   kafkaBrokers: string[];
+  /** Partitions of video.uploaded when the outbox relay is the first to write it. */
+  kafkaTopicPartitions?: number;
   videos: VideoRegistry;
   verifier: TokenVerifier;
   logger: Logger;
@@ -66,7 +68,11 @@ export interface RunningUploadService {
 export async function startUploadService(options: StartUploadServiceOptions): Promise<RunningUploadService> {
   const pool = createPgPool(options.databaseUrl, 20, options.logger);
   const minio = createMinioClient(options.minio);
-  const producer = createEventProducer({ brokers: options.kafkaBrokers, clientId: "upload-outbox" });
+  const producer = createEventProducer({
+    brokers: options.kafkaBrokers,
+    clientId: "upload-outbox",
+    ...(options.kafkaTopicPartitions ? { partitions: options.kafkaTopicPartitions } : {}),
+  });
   try {
     await migrateUploadDatabase(pool);
     await ensureBucket(minio, options.sourceBucket);

@@ -29,7 +29,8 @@ export interface MediaPath {
 export const RUNGS = ["1080p", "720p", "480p", "360p", "240p"] as const;
 
 const VIDEO_ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-const TOKEN = "[A-Za-z0-9_-]{1,40}\\.[A-Za-z0-9_-]{1,20}\\.[A-Za-z0-9_-]{16,100}";
+// <kid>.<expiry>[.u].<signature>: ".u" marks a token issued with an unlisted video's link.
+const TOKEN = "[A-Za-z0-9_-]{1,40}\\.[A-Za-z0-9_-]{1,20}(?:\\.u)?\\.[A-Za-z0-9_-]{16,100}";
 const PREFIX = new RegExp(`^/v/(${VIDEO_ID})/(?:t/(${TOKEN})/)?`);
 const RUNG_FILE = new RegExp(`^(${RUNGS.join("|")})/(index\\.m3u8|init\\.mp4|seg_(\\d{5,6})\\.(?:ts|m4s))$`);
 const ROOT_FILES: Record<string, MediaKind> = {

@@ -5,6 +5,8 @@ import type { VideoDirectory, Visibility } from "./ports.ts";
 export interface VideoState {
   /** Anyone may watch without a token. */
   open: boolean;
+  /** The catalog shows it to anyone with its id (public or unlisted); false once private or gone. */
+  visible: boolean;
   /** The master playlist no longer changes. */
   complete: boolean;
   /** Deleted (from a video.deleted event): nothing is served. */
@@ -101,6 +103,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
       found = info !== undefined;
       state = {
         open: info?.visibility === "public",
+        visible: info !== undefined && info.visibility !== "private",
         complete: info?.complete ?? false,
         deleted: false,
         expiresAtMs: now() + options.ttlMs,
@@ -112,7 +115,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
       found = known.has(videoId);
       state = previous
         ? { ...previous, expiresAtMs: now() + options.errorTtlMs }
-        : { open: false, complete: false, deleted: false, expiresAtMs: now() + options.errorTtlMs };
+        : { open: false, visible: true, complete: false, deleted: false, expiresAtMs: now() + options.errorTtlMs };
     }
     // An event arrived meanwhile: it is newer than this answer.
     if ((epochs.get(videoId) ?? 0) !== epoch) return stateOf(videoId) ?? state;
@@ -163,8 +166,11 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
     },
     decide(state, videoId, token) {
       let decision: AccessDecision;
-      if (token !== undefined) decision = options.tokens.verify(token, videoId, now()) ? "token" : "forbidden";
-      else decision = state.open ? "public" : "forbidden";
+      if (token === undefined) decision = state.open ? "public" : "forbidden";
+      else if (!options.tokens.verify(token, videoId, now())) decision = "forbidden";
+      // A link-shared token stops when the video is no longer shown to anyone with its id.
+      else if (options.tokens.audience(token) === "unlisted" && !state.visible && !state.deleted) decision = "forbidden";
+      else decision = "token";
       if (decision !== "forbidden" && state.deleted) return "gone";
       return decision;
     },
@@ -180,6 +186,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
         videoId,
         {
           open: visibility === "public",
+          visible: visibility !== "private",
           complete: previous?.complete ?? false,
           deleted: false,
           expiresAtMs: now() + options.ttlMs,
@@ -189,7 +196,7 @@ export function createVideoAccess(options: VideoAccessOptions): VideoAccess {
     },
     deleted(videoId) {
       bump(videoId);
-      store(videoId, { open: false, complete: false, deleted: true, expiresAtMs: now() + (options.deletedTtlMs ?? 24 * 3600_000) }, true);
+      store(videoId, { open: false, visible: false, complete: false, deleted: true, expiresAtMs: now() + (options.deletedTtlMs ?? 24 * 3600_000) }, true);
     },
     get sizes() {
       return { known: known.size, unknown: unknown.size, lookups: lookups.size, epochs: epochs.size };

@@ -29,7 +29,8 @@ export function createPlaybackInfoService(options: PlaybackInfoOptions): Partial
       const needsToken = video.visibility !== Visibility.PUBLIC;
       // A token outlives the video's length (plus a margin, capped): a long private video plays to the end.
       const mediaSeconds = video.duration ? Number(video.duration.seconds) + video.duration.nanos / 1e9 : 0;
-      const issued = needsToken ? options.tokens.issue(video.id, Date.now(), mediaSeconds) : undefined;
+      const audience = video.visibility === Visibility.UNLISTED ? "unlisted" : "owner";
+      const issued = needsToken ? options.tokens.issue(video.id, Date.now(), mediaSeconds, audience) : undefined;
       const base = `${publicUrl}/v/${video.id}${issued ? `/t/${issued.token}` : ""}`;
       const url = (file: string) => `${base}/${file}`;
       const poster = video.posterPath && isServableFile(video.posterPath) ? video.posterPath : "poster.jpg";

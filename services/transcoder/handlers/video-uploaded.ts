@@ -33,7 +33,7 @@ export interface VideoUploadedHandlerOptions {
   producer: EventProducer;
   topics: TranscoderTopics;
   logger: Logger;
-  /** Attempts for a transient failure before the dead-letter topic. */
+  /** Attempts for a failure of unknown kind before the dead-letter topic (outages are waited out, bad input fails at once). */
   attempts: number;
   /** Limit for one attempt. */
   timeoutMs: number;
@@ -116,6 +116,9 @@ export function createVideoUploadedHandler(options: VideoUploadedHandlerOptions)
       options.onJob?.(event.videoId, "error");
       metrics.jobEnded(err instanceof UnplayableSourceError ? "unplayable" : "error", (performance.now() - started) / 1000);
       if (err instanceof UnplayableSourceError) throw new PermanentError(err.message, { cause: err });
+      // The job's own time limit is not an outage to wait out: it counts as a failed attempt (no cause, so it is not classified as one).
+      // eslint-disable-next-line preserve-caught-error -- a cause would make classifyError see the TimeoutError and wait
+      if ((meta.signal.reason as Error | undefined)?.name === "TimeoutError") throw new Error("the job took longer than its time limit");
       throw err;
     }
   };

@@ -44,6 +44,7 @@ import {
 } from "../domain/hls.ts";
 import { codecsFor, nominalBandwidth, planLadder, type Rung } from "../domain/ladder.ts";
 import { interpretProbe, UnplayableSourceError } from "../domain/source.ts";
+import { jobTimeLimitMs, tooLongReason, type TimeLimits } from "../domain/time-limit.ts";
 
 /** What the job needs from outside. */
 export interface TranscodeJobDeps {
@@ -53,6 +54,8 @@ export interface TranscodeJobDeps {
   /** Folder for per-job temporary folders (deleted after each job). */
   workRoot: string;
   logger: Logger;
+  /** The job's time limit (scaled by the source's length) and the longest source accepted. */
+  limits?: TimeLimits;
 }
 
 /** A job's input: the uploaded source. */
@@ -94,13 +97,31 @@ export function videoPrefix(videoId: string): string {
   return `videos/${videoId}/`;
 }
 
+/** The job ran past its time limit (not an outage: a failed attempt). */
+export class JobTimeLimitError extends Error {
+  override name = "JobTimeLimitError";
+  constructor(limitMs: number) {
+    super(`the job took longer than its time limit (${Math.round(limitMs / 1000)} s)`);
+  }
+}
+
 interface StoredSegment extends Segment {
   bytes: number;
 }
 
 /** Runs one job to the end; throws UnplayableSourceError for input no retry can fix. */
-export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJobInput, onProgress: ProgressListener, signal: AbortSignal): Promise<TranscodeResult> {
+export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJobInput, onProgress: ProgressListener, outerSignal: AbortSignal): Promise<TranscodeResult> {
   const { store, logger } = deps;
+  // The job's own time limit: the base until the source's length is known, then scaled by it.
+  const limit = new AbortController();
+  const signal = AbortSignal.any([outerSignal, limit.signal]);
+  const startedAt = Date.now();
+  let limitTimer: NodeJS.Timeout | undefined;
+  const setLimit = (ms: number) => {
+    clearTimeout(limitTimer);
+    limitTimer = setTimeout(() => limit.abort(new JobTimeLimitError(ms)), Math.max(0, ms - (Date.now() - startedAt)));
+  };
+  if (deps.limits) setLimit(deps.limits.baseMs);
   const prefix = videoPrefix(input.videoId);
   const phasesMs = { fetch: 0, probe: 0, encode: 0, images: 0, finish: 0 };
   // Each phase is also a span: transcode.fetch, .probe, .encode, .images, .finish (in Jaeger under "transcode").
@@ -118,7 +139,11 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
     return await runPhases();
   } catch (err) {
     spans.end(err);
+    // ffmpeg killed by the limit reports its own error: say what really happened.
+    if (limit.signal.aborted) throw limit.signal.reason as JobTimeLimitError;
     throw err;
+  } finally {
+    clearTimeout(limitTimer);
   }
 
   async function runPhases(): Promise<TranscodeResult> {
@@ -136,6 +161,11 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
       const probe = await probeFile(deps.ffmpeg, sourceFile, signal);
       if (!probe) throw new UnplayableSourceError("the file is not a video that can be read (unknown or damaged format)");
       const source = interpretProbe(probe, size);
+      if (deps.limits) {
+        const tooLong = tooLongReason(deps.limits, source.duration);
+        if (tooLong) throw new UnplayableSourceError(tooLong);
+        setLimit(jobTimeLimitMs(deps.limits, source.duration));
+      }
       const rungs = planLadder(source);
       endPhase("probe", "encode", { "transcode.rungs": rungs.map((rung) => rung.name).join(","), "transcode.source_seconds": source.duration });
       logger.info({ videoId: input.videoId, source, rungs: rungs.map((rung) => rung.name) }, "transcoding");
