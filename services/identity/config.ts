@@ -43,6 +43,8 @@ export const identityConfigSchema = z.object({
   INTERNAL_SERVICE_KEYS: common.serviceKeys,
   /** account.deleted goes out through the outbox (lib/outbox) to these brokers. */
   KAFKA_BROKERS: common.kafkaBrokers,
+  /** Partitions of the topics identity creates (account.deleted), as the other services. */
+  KAFKA_TOPIC_PARTITIONS: common.kafkaTopicPartitions,
   LOG_LEVEL: common.logLevel,
   IDENTITY_SIGNING_KEYS: signingKeys,
   IDENTITY_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),

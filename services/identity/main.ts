@@ -46,7 +46,7 @@ runService({
     });
     sweeper.start();
     // account.deleted is written with the deletion (identity.outbox) and relayed; Kafka may come later.
-    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "identity" });
+    const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "identity", partitions: config.KAFKA_TOPIC_PARTITIONS });
     const relay = createOutboxRelay({ pool, schema: IDENTITY_SCHEMA, producer, logger });
     relay.start();
     const port = await server.listen(config.IDENTITY_GRPC_HOST, config.IDENTITY_GRPC_PORT);

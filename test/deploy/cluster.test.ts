@@ -60,6 +60,7 @@ async function createSecrets(): Promise<void> {
     "xtream-minio": { "access-key": value(), "secret-key": value() },
     "xtream-identity": { "signing-keys": "[]" },
     "xtream-playback": { "token-secrets": value() },
+    "xtream-internal": { "service-keys": value() },
   };
   for (const [name, data] of Object.entries(secrets)) {
     const literals = Object.entries(data).map(([key, v]) => `--from-literal=${key}=${v}`);
