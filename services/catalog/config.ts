@@ -14,6 +14,8 @@ export const catalogConfigSchema = z.object({
   CATALOG_KAFKA_GROUP: z.string().min(1).default("xtream-catalog"),
   /** A viewer's view counts once per this many seconds. */
   CATALOG_VIEW_PERIOD_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** Anonymous viewers (ids of the client's choosing) one address may count per video and period. */
+  CATALOG_ANON_VIEWERS_PER_ADDRESS: z.coerce.number().int().min(1).max(1000).default(3),
   /** GetVideo cache: entry lifetime and size (0 disables). */
   CATALOG_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
   CATALOG_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),

@@ -35,6 +35,7 @@ runService({
       serviceKeys: config.INTERNAL_SERVICE_KEYS,
       logger,
       viewPeriodMs: config.CATALOG_VIEW_PERIOD_SECONDS * 1000,
+      anonViewersPerAddress: config.CATALOG_ANON_VIEWERS_PER_ADDRESS,
       cacheTtlMs: config.CATALOG_CACHE_TTL_MS,
       cacheMaxEntries: config.CATALOG_CACHE_MAX_ENTRIES,
       watchStreamsPerCaller: config.CATALOG_WATCH_STREAMS_PER_CALLER,

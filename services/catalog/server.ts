@@ -41,6 +41,8 @@ export interface CatalogServerOptions {
   logger: Logger;
   /** A viewer's view counts once per period (default 1 h). */
   viewPeriodMs?: number;
+  /** Anonymous viewers one client address may count per video and period (default 3). */
+  anonViewersPerAddress?: number;
   /** GetVideo cache entry lifetime (default 5 s; 0 disables the cache). */
   cacheTtlMs?: number;
   /** GetVideo cache size (default 10 000 videos). */
@@ -82,6 +84,7 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
     videoCache: createTtlCache<CachedVideo>({ ttlMs: options.cacheTtlMs ?? 5000, maxEntries: options.cacheMaxEntries ?? 10_000 }),
     cacheEpoch: { value: 0 },
     viewPeriodMs: options.viewPeriodMs ?? 3_600_000,
+    anonViewersPerAddress: options.anonViewersPerAddress ?? 3,
     watchPollMs: options.watchPollMs ?? 10_000,
     watchSlots: createStreamSlots(options.watchStreamsPerCaller ?? 10),
     watchLimits: { perCaller: options.watchStreamsPerCaller ?? 10, maxLifetimeMs: options.watchMaxLifetimeMs ?? 3_600_000 },

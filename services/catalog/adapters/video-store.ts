@@ -55,8 +55,12 @@ export interface VideoStore {
   delete(id: string): Promise<boolean>;
   /** Changes visibility and enqueues video.visibility when it changed. */
   setVisibility(id: string, visibility: VisibilityValue): Promise<VideoRecord | undefined>;
-  /** Counts a view unless this viewer was already counted in this period bucket. */
-  recordView(id: string, viewer: string, periodBucket: number): Promise<{ counted: boolean; viewCount: number } | undefined>;
+  /**
+   * Counts a view unless this viewer was already counted in this period
+   * bucket, or (with `perClient`) the client's address already counted `max`
+   * other viewers of this video in it.
+   */
+  recordView(id: string, viewer: string, periodBucket: number, perClient?: { key: string; max: number }): Promise<{ counted: boolean; viewCount: number } | undefined>;
   /** video.uploaded: UPLOADING → PROCESSING. True when something changed. */
   markProcessing(id: string): Promise<boolean>;
   /** video.progress: progress only grows; playable only turns on. */
@@ -162,13 +166,18 @@ export function createVideoStore(options: { pool: Pool }): VideoStore {
       });
     },
 
-    async recordView(id, viewer, periodBucket) {
+    async recordView(id, viewer, periodBucket, perClient) {
       return inTransaction(pool, async (client) => {
         const { rows: videos } = await client.query<{ view_count: number }>("SELECT view_count FROM catalog.videos WHERE id = $1 AND deleted_at IS NULL", [id]);
         if (!videos[0]) return undefined;
+        // One statement: the address's count and the insert (concurrent views from one
+        // address may each see the count before the other's row; the cap is a bound, not exact).
         const inserted = await client.query(
-          "INSERT INTO catalog.video_views (video_id, viewer, period_bucket) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-          [id, viewer, periodBucket],
+          `INSERT INTO catalog.video_views (video_id, viewer, period_bucket, client_key)
+           SELECT $1, $2, $3, $4
+           WHERE $4 = '' OR (SELECT count(*) FROM catalog.video_views WHERE video_id = $1 AND period_bucket = $3 AND client_key = $4) < $5
+           ON CONFLICT DO NOTHING`,
+          [id, viewer, periodBucket, perClient?.key ?? "", perClient?.max ?? 0],
         );
         if ((inserted.rowCount ?? 0) === 0) return { counted: false, viewCount: videos[0].view_count };
         const { rows } = await client.query<{ view_count: number }>("UPDATE catalog.videos SET view_count = view_count + 1 WHERE id = $1 RETURNING view_count", [id]);

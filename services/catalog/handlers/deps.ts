@@ -33,6 +33,8 @@ export interface CatalogDeps {
   cacheEpoch: { value: number };
   /** A viewer's view counts once per this period. */
   viewPeriodMs: number;
+  /** Anonymous viewers one client address may count per video and view period. */
+  anonViewersPerAddress: number;
   /** How often WatchVideo re-reads even without a notification. */
   watchPollMs: number;
   /** Open WatchVideo streams per caller in this process. */

@@ -117,6 +117,37 @@ describe("VideoService", () => {
     expect(await viewer.recordView({ videoId: video!.id, viewerId: "cookie-1" })).toMatchObject({ counted: true, viewCount: 3n });
     expect(await viewer.recordView({ videoId: video!.id })).toMatchObject({ counted: false, viewCount: 3n });
     expect(await codeOf(anonymous.recordView({ videoId: video!.id }))).toBe(Code.InvalidArgument);
-    expect((await anonymous.getVideo({ videoId: video!.id })).video?.viewCount).toBe(3n);
+    // GetVideo shows the count once its cache entry expires (counted views evict nothing).
+    await expect.poll(async () => (await anonymous.getVideo({ videoId: video!.id })).video?.viewCount, { timeout: 15_000, interval: 500 }).toBe(3n);
+  });
+
+  it("counts at most three anonymous viewers per client address, and a counted view wakes no replica", async () => {
+    const owner = await ownerWithChannel();
+    const { video } = await owner.videos.createVideo({ channelId: owner.channelId, title: "Inflated?", visibility: Visibility.PUBLIC });
+    const id = video!.id;
+    const anonymous = await harness.client(VideoService);
+    const listener = await harness.pool.connect();
+    const notified: string[] = [];
+    listener.on("notification", (message) => message.payload === id && notified.push(message.channel));
+    await listener.query("LISTEN catalog_video_changed");
+    try {
+      const from = (address: string) => ({ headers: { "x-forwarded-for": address } });
+      // A new made-up viewer id each time, from one address: three count.
+      const counted = [];
+      for (let index = 0; index < 6; index++) counted.push((await anonymous.recordView({ videoId: id, viewerId: `fresh-${index}` }, from("198.51.100.7"))).counted);
+      expect(counted).toEqual([true, true, true, false, false, false]);
+      // Another address counts on its own; a signed-in viewer is not capped by address.
+      expect(await anonymous.recordView({ videoId: id, viewerId: "elsewhere-0" }, from("198.51.100.8"))).toMatchObject({ counted: true, viewCount: 4n });
+      const signedIn = await harness.client(VideoService, harness.newUser());
+      expect(await signedIn.recordView({ videoId: id }, from("198.51.100.7"))).toMatchObject({ counted: true, viewCount: 5n });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(notified).toEqual([]);
+      // Any other change still notifies.
+      await owner.videos.updateVideo({ video: { id, title: "Renamed" }, updateMask: { paths: ["title"] } });
+      await expect.poll(() => notified.length, { timeout: 5000 }).toBeGreaterThan(0);
+    } finally {
+      await listener.query("UNLISTEN catalog_video_changed").catch(() => undefined);
+      listener.release();
+    }
   });
 });

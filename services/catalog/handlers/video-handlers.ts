@@ -197,9 +197,12 @@ export function createVideoHandlers(deps: CatalogDeps): Partial<ServiceImpl<type
       else throw invalidArgument("viewer_id: required when not signed in");
       const entry = await load(request.videoId);
       readableVideo(entry?.video, caller?.userId);
-      const result = await videos.recordView(request.videoId, viewer, Math.floor(Date.now() / deps.viewPeriodMs));
+      // An anonymous viewer id is the client's own choice: its address bounds how many count.
+      const perClient = caller ? undefined : { key: clientAddress(context), max: deps.anonViewersPerAddress };
+      const result = await videos.recordView(request.videoId, viewer, Math.floor(Date.now() / deps.viewPeriodMs), perClient);
       if (!result) throw notFound("video not found");
-      if (result.counted) evict(deps, request.videoId);
+      // No cache eviction: a count shows within the GetVideo cache TTL, and a
+      // popular video would otherwise be evicted (and reloaded) on every view.
       return { counted: result.counted, viewCount: BigInt(result.viewCount) };
     },
   };
