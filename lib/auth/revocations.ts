@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { IdentityService } from "../../gen/xtream/identity/v1/identity_service_pb.js";
 import { createServiceClient } from "../grpc/client.ts";
 
@@ -35,8 +36,10 @@ export function createRevocationList(options: RevocationListOptions): Revocation
   let inFlight: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
+  // Polls are the process's own work: each its own trace, never part of the
+  // request that happened to start the timer (a timer keeps the context it was made in).
   const refresh = () =>
-    (inFlight ??= (async () => {
+    (inFlight ??= context.with(ROOT_CONTEXT, async () => {
       try {
         for (;;) {
           const page = await options.load(cursor);
@@ -50,11 +53,11 @@ export function createRevocationList(options: RevocationListOptions): Revocation
       } finally {
         inFlight = undefined;
       }
-    })());
+    }));
 
   const start = () => {
     if (timer) return;
-    timer = setInterval(() => void refresh().catch(() => undefined), options.intervalMs ?? 2000);
+    timer = context.with(ROOT_CONTEXT, () => setInterval(() => void refresh().catch(() => undefined), options.intervalMs ?? 2000));
     timer.unref();
     void refresh().catch(() => undefined);
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from "jose";
 import { unauthenticated, unavailable } from "../errors.ts";
 import type { RevocationList } from "./revocations.ts";
@@ -96,8 +97,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   let failedAt = 0;
   let refreshing: Promise<void> | undefined;
 
+  // Shared by whoever asks, and often in the background: its own trace, not the asking request's.
   const refresh = () =>
-    (refreshing ??= (async () => {
+    (refreshing ??= context.with(ROOT_CONTEXT, async () => {
       try {
         const jwks = await options.loadJwks();
         keySet = createLocalJWKSet(jwks);
@@ -109,7 +111,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       } finally {
         refreshing = undefined;
       }
-    })());
+    }));
 
   return {
     async verify(token) {

@@ -20,10 +20,12 @@ const OFFSET = 600;
 let platform: Platform;
 let token: string;
 
-/** Every public method, from the gateway's own routing table. */
-const services: DescService[] = platformBackends({ identity: "-", catalog: "-", upload: "-", playback: "-" }).map((backend) => backend.service);
-const unaryMethods: DescMethod[] = services.flatMap((service) => service.methods.filter((method) => method.methodKind === "unary"));
-const allMethods: DescMethod[] = services.flatMap((service) => service.methods);
+/** Every public method, from the gateway's own routing table (internal methods are not routed: UNIMPLEMENTED). */
+const backends = platformBackends({ identity: "-", catalog: "-", upload: "-", playback: "-" });
+const publicMethods = (service: DescService) => service.methods.filter((method) => !backends.find((backend) => backend.service === service)?.internalMethods?.includes(method.name));
+const services: DescService[] = backends.map((backend) => backend.service);
+const unaryMethods: DescMethod[] = services.flatMap((service) => publicMethods(service).filter((method) => method.methodKind === "unary"));
+const allMethods: DescMethod[] = services.flatMap(publicMethods);
 
 /** Connect error codes that say the server failed, not the request: none may answer malformed input. */
 const SERVER_FAULTS = ["internal", "unknown", "data_loss", "unavailable"];
