@@ -28,6 +28,18 @@ need() {
 
 pid_file() { echo "$PID_DIR/$1.pid"; }
 
+# proc_start PID: the process's start time in clock ticks since boot (/proc/PID/stat field 22),
+# which identifies it for as long as it lives; empty when there is no such process.
+proc_start() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  # The command name (field 2) may hold spaces: count from after its closing parenthesis.
+  stat="${stat##*) }"
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20:-}"
+}
+
 # Prints the pid recorded for NAME if that process is still alive.
 running_pid() {
   local f pid
@@ -35,13 +47,19 @@ running_pid() {
   [[ -f "$f" ]] || return 1
   pid="$(cat "$f")"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  # A process that started after the pid file was written is a reused pid
-  # (e.g. after a reboot), not ours.
-  local age started
-  age="$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')"
-  [[ -n "$age" ]] || return 1
-  started=$(($(date +%s) - age))
-  ((started <= $(stat -c %Y "$f") + 5)) || return 1
+  # A live process with that pid is ours only if it is the one spawn started:
+  # same start time (a reused pid, e.g. after a reboot, has another). Comparing
+  # wall-clock times instead misfired when the clock was stepped during a run
+  # (stop left the process running, and start found its port taken).
+  if [[ -f "$f.start" ]]; then
+    [[ "$(proc_start "$pid")" == "$(cat "$f.start")" ]] || return 1
+  else
+    local age started
+    age="$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')"
+    [[ -n "$age" ]] || return 1
+    started=$(($(date +%s) - age))
+    ((started <= $(stat -c %Y "$f") + 60)) || return 1
+  fi
   echo "$pid"
 }
 
@@ -57,6 +75,7 @@ spawn() {
   # 9>&-: the daemon must not inherit the component lock (see lock_component).
   setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$(pid_file "$name")"
+  proc_start $! >"$(pid_file "$name").start"
 }
 
 # lock_component NAME: serialise start/stop of one component, e.g. when two
@@ -88,7 +107,7 @@ wait_for() {
 stop_pid() {
   local name="$1" sig="${2:-TERM}" pid i
   if ! pid="$(running_pid "$name")"; then
-    rm -f "$(pid_file "$name")"
+    rm -f "$(pid_file "$name")" "$(pid_file "$name").start"
     return 0
   fi
   kill "-$sig" "$pid" 2>/dev/null || true
@@ -100,7 +119,7 @@ stop_pid() {
     echo "warning: $name (pid $pid) did not stop in 20s; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$(pid_file "$name")"
+  rm -f "$(pid_file "$name")" "$(pid_file "$name").start"
 }
 
 # apt_install PKG...: install Debian packages that are not installed yet.
