@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Xtream's local stack: real Redis, PostgreSQL, Kafka (KRaft) and MinIO as
 # local processes on 127.0.0.1, plus the platform services.
-#   ./dev.sh up | down | status | logs [name] | web | seed | test | bench <name>
+#   ./dev.sh up | down | status | logs [name] | web | seed | test | bench <name> | load <scenario> | soak --minutes N
 # State: .data/<component>/ (data, secrets in .data/stack.env), .stack/ (pids, logs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
