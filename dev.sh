@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Xtream's local stack: real Redis, PostgreSQL, Kafka (KRaft) and MinIO as
 # local processes on 127.0.0.1, plus the platform services.
-#   ./dev.sh up | down | status | logs [name] | web | seed | test | bench <name>
+#   ./dev.sh up | down | status | logs [name] | web | seed | test | bench <name> | load <scenario> | soak --minutes N
 # State: .data/<component>/ (data, secrets in .data/stack.env), .stack/ (pids, logs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,6 +32,11 @@ usage: ./dev.sh <command>
   load <scenario> [--vus N] [--duration 30s]
                 a load scenario against the running stack (smoke, api, viewers, uploads; loopback only,
                 bounded); prints a table and one JSON line, exits 1 when a threshold broke
+  soak --minutes N [--interval 15]
+                mixed load (the load scenarios in rounds, modest fixed rates) for N minutes while each service's
+                RSS, heap, open fds and event-loop delay are sampled; starts the stack with --observability
+                (their heap and event-loop delay come from VictoriaMetrics); prints a row per sample, the trend
+                of each figure, one JSON line; exits 1 when something keeps growing after the warm-up
 Ports: XTREAM_REDIS_PORT=6390 XTREAM_PG_PORT=5440 XTREAM_KAFKA_PORT=9092
        XTREAM_KAFKA_CONTROLLER_PORT=9093 XTREAM_MINIO_PORT=9000 XTREAM_MINIO_CONSOLE_PORT=9001
 USAGE
@@ -258,6 +263,18 @@ cmd_load() {
   node loadtest/run.ts "$@"
 }
 
+# cmd_soak: loadtest/soak.ts against the stack, brought up with --observability (idempotent).
+cmd_soak() {
+  [[ "${1:-}" == --minutes ]] || { echo "usage: ./dev.sh soak --minutes N [--interval 15] (loopback only, at most 240 minutes; loadtest/README.md)" >&2; exit 2; }
+  export XTREAM_OBSERVABILITY=1
+  cmd_up >&2
+  bash "$STACK/install-tool.sh" ghz >&2
+  bash "$STACK/install-tool.sh" k6 >&2
+  cd "$ROOT"
+  say "soak $*" >&2
+  node loadtest/soak.ts "$@"
+}
+
 case "${1:-}" in
   up)
     [[ "${2:-}" == --observability ]] && export XTREAM_OBSERVABILITY=1
@@ -271,6 +288,7 @@ case "${1:-}" in
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   load) shift; cmd_load "$@" ;;
+  soak) shift; cmd_soak "$@" ;;
   cluster) shift; bash "$ROOT/scripts/k8s/cluster.sh" "${1:-status}" ;;
   redrive) shift; cmd_redrive "$@" ;;
   -h | --help | help) usage ;;

@@ -23,7 +23,7 @@ const MIN_RATE_RATIO = 0.9;
 
 /** Default: concurrency 20 (the --vus), 10 calls/s per unit of it → 200 calls/s in all, for 20 s. */
 export async function api(options: ScenarioOptions): Promise<ScenarioResult> {
-  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips });
+  const catalogue = options.catalogue ?? (await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips }));
   const concurrency = options.vus ?? 20;
   const durationSeconds = options.durationSeconds ?? 20;
   const totalRps = concurrency * 10;

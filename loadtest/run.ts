@@ -8,6 +8,7 @@
  *   uploads  concurrent resumable uploads while viewers play
  */
 import { api } from "./api.ts";
+import type { Catalogue } from "./lib/catalogue.ts";
 import { log, localTargets, parseDuration, type Targets } from "./lib/run-tools.ts";
 import { printReport, type ScenarioResult } from "./lib/report.ts";
 import { smoke } from "./smoke.ts";
@@ -22,6 +23,10 @@ export interface ScenarioOptions {
   durationSeconds?: number;
   /** Clips in the scenarios' catalogue (LOADTEST_CLIPS, default 12). */
   clips?: number;
+  /** A catalogue already made and signed in (the soak runs many scenarios on one); otherwise each run makes sure of it. */
+  catalogue?: Catalogue;
+  /** uploads: at most this many uploads per uploader (default 10). */
+  uploadsEach?: number;
 }
 
 const scenarios: Record<string, (options: ScenarioOptions) => Promise<ScenarioResult>> = { smoke, api, viewers, uploads };

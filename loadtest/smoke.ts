@@ -6,7 +6,7 @@ import type { ScenarioOptions } from "./run.ts";
 
 /** Default size: 10 VUs for 15 s. Thresholds are in loadtest/k6/smoke.js. */
 export async function smoke(options: ScenarioOptions): Promise<ScenarioResult> {
-  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips });
+  const catalogue = options.catalogue ?? (await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips }));
   const run = await runK6(
     "smoke",
     { GATEWAY_URL: options.targets.gatewayUrl, CHANNEL_ID: catalogue.channelId, VUS: String(options.vus ?? 10), DURATION: `${options.durationSeconds ?? 15}s` },

@@ -27,7 +27,7 @@ const MAX_UPLOADS_EACH = 10;
 const MIN_MIB_PER_SECOND = 2;
 
 export async function uploads(options: ScenarioOptions): Promise<ScenarioResult> {
-  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips });
+  const catalogue = options.catalogue ?? (await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips }));
   const durationSeconds = options.durationSeconds ?? 30;
   const file = join(DATA_DIR, `upload-${FILE_MIB}MiB.bin`);
   if (!existsSync(file)) {
@@ -47,7 +47,7 @@ export async function uploads(options: ScenarioOptions): Promise<ScenarioResult>
   let lastEnd = 0;
   const uploader = async (worker: number) => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, uploadsStart - Date.now())));
-    for (let n = 0; n < MAX_UPLOADS_EACH && Date.now() < uploadsEnd; n++) {
+    for (let n = 0; n < (options.uploadsEach ?? MAX_UPLOADS_EACH) && Date.now() < uploadsEnd; n++) {
       const started = Date.now();
       firstStart ||= started;
       try {

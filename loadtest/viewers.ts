@@ -43,7 +43,7 @@ export function edgeJson(edge: EdgeFigures) {
 }
 
 export async function viewers(options: ScenarioOptions): Promise<ScenarioResult> {
-  const catalogue = await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips });
+  const catalogue = options.catalogue ?? (await ensureCatalogue({ gatewayUrl: options.targets.gatewayUrl, clips: options.clips }));
   const { run, edge } = await playViewers(options, catalogue);
   const segment = run.rows.find((row) => row.name === "segment")!;
   return {

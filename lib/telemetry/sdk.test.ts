@@ -37,3 +37,13 @@ describe("OTEL_NODE_DISABLED_INSTRUMENTATIONS", () => {
     expect(without).toEqual(all.filter((name) => !name.endsWith("-http") && !name.endsWith("-pg")));
   });
 });
+
+describe("runtime metrics (runtime-node)", () => {
+  const names = (env: Record<string, string>, runtimeMetrics: boolean) => enabledInstrumentations(env, { runtimeMetrics }).map((instrumentation) => instrumentation.instrumentationName);
+
+  it("are on only when metrics are exported, and OTEL_NODE_DISABLED_INSTRUMENTATIONS=runtime-node turns them off", () => {
+    expect(names({}, true)).toContain("@opentelemetry/instrumentation-runtime-node");
+    expect(names({}, false)).not.toContain("@opentelemetry/instrumentation-runtime-node");
+    expect(names({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "runtime-node" }, true)).not.toContain("@opentelemetry/instrumentation-runtime-node");
+  });
+});

@@ -8,12 +8,14 @@ import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
 import { KafkaJsInstrumentation } from "@opentelemetry/instrumentation-kafkajs";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
+import { RuntimeNodeInstrumentation } from "@opentelemetry/instrumentation-runtime-node";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 
 /**
  * Starts the OpenTelemetry NodeSDK with instrumentation for grpc, http, pg,
- * ioredis, kafkajs and pino (less OTEL_NODE_DISABLED_INSTRUMENTATIONS). It
+ * ioredis, kafkajs and pino, and runtime metrics (V8 heap, event-loop delay)
+ * when metrics are exported (less OTEL_NODE_DISABLED_INSTRUMENTATIONS). It
  * reads the standard OTEL_* variables. Without OTEL_EXPORTER_OTLP_ENDPOINT
  * nothing is exported, but the SDK still runs so trace context keeps
  * propagating across gRPC, HTTP and Kafka.
@@ -29,7 +31,7 @@ export function startTelemetry(env: Record<string, string | undefined> = process
           metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: exportIntervalMs(env) })],
         }
       : { spanProcessors: [discardingSpanProcessor] }),
-    instrumentations: enabledInstrumentations(env),
+    instrumentations: enabledInstrumentations(env, { runtimeMetrics: exporting }),
   });
   sdk.start();
   const stop = () => void sdk.shutdown().catch(() => undefined);
@@ -69,7 +71,13 @@ function serviceNameFromEntry(entry: string | undefined): string {
 /**
  * The instrumentations, less those named in OTEL_NODE_DISABLED_INSTRUMENTATIONS
  * (comma-separated short names, as @opentelemetry/auto-instrumentations-node
- * reads it: grpc, http, pg, ioredis, kafkajs, pino).
+ * reads it: grpc, http, pg, ioredis, kafkajs, pino, runtime-node).
+ *
+ * `runtime-node` (only with `runtimeMetrics`, i.e. when metrics are exported:
+ * without a reader nothing would read it) reports each process's V8 heap per
+ * space, GC pauses, event-loop utilisation and event-loop delay percentiles
+ * (perf_hooks' monitorEventLoopDelay, sampled every 20 ms by a libuv timer in
+ * C++, reset at each export); `./dev.sh soak` reads them from VictoriaMetrics.
  *
  * The playback edge sets `http`: the incoming-request patch binds every
  * request and response to the active context even for requests it is told
@@ -77,7 +85,7 @@ function serviceNameFromEntry(entry: string | undefined): string {
  * small objects (bench/edge, same run, with and without). The edge counts
  * its own requests, hits and origin reads (services/playback/README.md).
  */
-export function enabledInstrumentations(env: Record<string, string | undefined>): Instrumentation[] {
+export function enabledInstrumentations(env: Record<string, string | undefined>, options: { runtimeMetrics?: boolean } = {}): Instrumentation[] {
   const disabled = new Set((env["OTEL_NODE_DISABLED_INSTRUMENTATIONS"] ?? "").split(",").map((name) => name.trim()).filter(Boolean));
   const all: [string, () => Instrumentation][] = [
     ["grpc", () => new GrpcInstrumentation()],
@@ -88,6 +96,7 @@ export function enabledInstrumentations(env: Record<string, string | undefined>)
     ["ioredis", () => new IORedisInstrumentation()],
     ["kafkajs", () => new KafkaJsInstrumentation()],
     ["pino", () => new PinoInstrumentation()],
+    ...(options.runtimeMetrics ? [["runtime-node", () => new RuntimeNodeInstrumentation({ monitoringPrecision: 20 })] as [string, () => Instrumentation]] : []),
   ];
   return all.filter(([name]) => !disabled.has(name)).map(([, create]) => create());
 }
