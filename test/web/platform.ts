@@ -61,6 +61,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     PLAYBACK_PUBLIC_URL: edgeUrl,
     // The smallest chunk the storage allows, so a test clip spans several.
     UPLOAD_CHUNK_SIZE_BYTES: String(5 * 1024 * 1024),
+    // Every test client comes from 127.0.0.1, and the per-address counters live in the shared
+    // Redis: limits sized for one person, counting other test files' and the soak's sign-ins,
+    // refused the seed test's. Raised as scripts/stack/services.sh raises them for ./dev.sh up.
+    IDENTITY_LOGIN_LIMIT_PER_ADDRESS: process.env["IDENTITY_LOGIN_LIMIT_PER_ADDRESS"] ?? "100000",
+    IDENTITY_REGISTER_LIMIT_PER_ADDRESS: process.env["IDENTITY_REGISTER_LIMIT_PER_ADDRESS"] ?? "10000",
+    GATEWAY_RATE_LIMIT: process.env["GATEWAY_RATE_LIMIT"] ?? "10000000",
+    GATEWAY_ACCOUNT_RATE_LIMIT: process.env["GATEWAY_ACCOUNT_RATE_LIMIT"] ?? "10000000",
     GATEWAY_WEB_DIR: join(ROOT, "web", "dist"),
     ...(options.accessTokenTtlSeconds ? { IDENTITY_ACCESS_TOKEN_TTL_SECONDS: String(options.accessTokenTtlSeconds) } : {}),
   };
