@@ -1,5 +1,5 @@
 import { createRevocationList, createTokenVerifier, jwksFromIdentity, revocationsFromIdentity } from "../lib/auth/index.ts";
-import { runService } from "../lib/process.ts";
+import { runService } from "../lib/process/index.ts";
 import { clientAddressFrom } from "./client-address.ts";
 import { loadGatewayConfig } from "./config.ts";
 import { createRateLimiter } from "./rate-limit.ts";

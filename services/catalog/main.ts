@@ -2,7 +2,7 @@ import { identityTokenVerifier } from "../../lib/auth/index.ts";
 import { createPgPool } from "../../lib/db/index.ts";
 import { createEventProducer } from "../../lib/kafka/index.ts";
 import { createOutboxRelay } from "../../lib/outbox/index.ts";
-import { runService } from "../../lib/process.ts";
+import { runService } from "../../lib/process/index.ts";
 import { loadCatalogConfig } from "./config.ts";
 import { createVideoStore } from "./adapters/video-store.ts";
 import { createAbandonedUploadReaper } from "./jobs/reap-abandoned-uploads.ts";

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { createPgPool } from "../../lib/db/index.ts";
-import { runService } from "../../lib/process.ts";
+import { runService } from "../../lib/process/index.ts";
 import { createEventProducer } from "../../lib/kafka/index.ts";
 import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { IDENTITY_SCHEMA, migrateIdentity } from "./adapters/migrations.ts";

@@ -1,4 +1,4 @@
-import { runService } from "../../lib/process.ts";
+import { runService } from "../../lib/process/index.ts";
 import { createMinioClient } from "../../lib/storage/minio.ts";
 import { createCatalogVideos } from "./adapters/catalog-videos.ts";
 import { registerEdgeMetrics } from "./adapters/edge-metrics.ts";

@@ -1,7 +1,7 @@
 /** The transcoder process: config → MinIO, Kafka → worker + health server. */
 import { hostname } from "node:os";
 import { createEventProducer } from "../../lib/kafka/index.ts";
-import { runService } from "../../lib/process.ts";
+import { runService } from "../../lib/process/index.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { loadTranscoderConfig } from "./config.ts";
 import { createTranscoder } from "./server.ts";

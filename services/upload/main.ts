@@ -1,5 +1,5 @@
 import { identityTokenVerifier } from "../../lib/auth/index.ts";
-import { runService } from "../../lib/process.ts";
+import { runService } from "../../lib/process/index.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import { loadUploadConfig } from "./config.ts";
 import { startUploadService } from "./runtime.ts";

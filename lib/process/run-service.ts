@@ -1,5 +1,5 @@
-import { ConfigError } from "./config.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import { ConfigError } from "../config.ts";
+import { createLogger, type Logger } from "../logger.ts";
 
 /** What a started service hands back: how to stop it gracefully. */
 export interface RunningService {
