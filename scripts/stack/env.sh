@@ -32,9 +32,19 @@ if [[ ! -f "$_xt_secrets" ]]; then
   )
   unset -f _xt_rand
 fi
+# Secrets added after a checkout's first run are appended once, keeping the old ones.
+if ! grep -q '^EDGE_MINIO_ACCESS_KEY=' "$_xt_secrets"; then
+  (
+    umask 077
+    _xt_rand() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+    echo "EDGE_MINIO_ACCESS_KEY=xtreamedge$(_xt_rand | head -c 8)"
+    echo "EDGE_MINIO_SECRET_KEY=$(_xt_rand)"
+  ) >>"$_xt_secrets"
+fi
 # shellcheck disable=SC1090
 . "$_xt_secrets"
-export XTREAM_PG_PASSWORD MINIO_ACCESS_KEY MINIO_SECRET_KEY
+# EDGE_MINIO_*: the HLS edge's read-only MinIO user (scripts/stack/minio.sh creates it).
+export XTREAM_PG_PASSWORD MINIO_ACCESS_KEY MINIO_SECRET_KEY EDGE_MINIO_ACCESS_KEY EDGE_MINIO_SECRET_KEY
 
 export REDIS_URL="redis://127.0.0.1:$XTREAM_REDIS_PORT"
 export DATABASE_URL="postgres://xtream:$XTREAM_PG_PASSWORD@127.0.0.1:$XTREAM_PG_PORT/xtream"

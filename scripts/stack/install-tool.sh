@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs a load/bench tool, idempotently, printing progress:
-#   install-tool.sh ghz|k6   → go install into .tools/bin (pinned versions)
+#   install-tool.sh ghz|k6|mc → go install into .tools/bin (pinned versions)
 #   install-tool.sh nginx|wrk|valgrind|ab → Debian packages
 # Benches get .tools/bin on PATH from `./dev.sh bench`.
 set -euo pipefail
@@ -31,6 +31,8 @@ go_tool() {
 case "${1:-}" in
   ghz) go_tool ghz github.com/bojand/ghz/cmd/ghz v0.121.0 ;;
   k6) go_tool k6 go.k6.io/k6 v1.8.1 ;;
+  # MinIO's client, for the admin API (users and policies) that the S3 SDKs lack.
+  mc) go_tool mc github.com/minio/mc v0.0.0-20250313080218-cf909e1063a9 ;;
   nginx)
     command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || apt_install nginx
     echo "nginx ready ($(command -v nginx || echo /usr/sbin/nginx))"
@@ -47,5 +49,5 @@ case "${1:-}" in
     command -v ab >/dev/null || apt_install apache2-utils
     echo "ab ready ($(command -v ab))"
     ;;
-  *) echo "usage: $0 ghz|k6|nginx|wrk|valgrind|ab" >&2; exit 2 ;;
+  *) echo "usage: $0 ghz|k6|mc|nginx|wrk|valgrind|ab" >&2; exit 2 ;;
 esac

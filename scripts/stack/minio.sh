@@ -47,10 +47,33 @@ start() {
   buckets
 }
 
-# Create the platform's buckets if missing (needs node_modules for the minio client).
+# Create the platform's buckets if missing (needs node_modules for the minio client),
+# then the edge's read-only user.
 buckets() {
   ensure_node_modules >/dev/null
   node "$XTREAM_ROOT/scripts/stack/minio-buckets.ts"
+  edge_user
+}
+
+# The public HLS edge (playback) reads published media and nothing else: its own
+# MinIO user (EDGE_MINIO_ACCESS_KEY from .data/stack.env) may only GetObject in
+# the media bucket, so a compromised edge can neither write, delete, list nor
+# read the uploaded sources. Idempotent: re-running resets the same user and policy.
+edge_user() {
+  bash "$XTREAM_ROOT/scripts/stack/install-tool.sh" mc
+  local mc="$TOOLS_DIR/bin/mc" policy
+  export MC_CONFIG_DIR="$STACK_DIR/mc"
+  mkdir -p "$MC_CONFIG_DIR" && chmod 700 "$MC_CONFIG_DIR"
+  "$mc" alias set xtream "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null
+  policy="$STACK_DIR/mc/edge-read-policy.json"
+  printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/*"]}]}\n' \
+    "$MINIO_MEDIA_BUCKET" >"$policy"
+  "$mc" admin policy create xtream xtream-edge-read "$policy" >/dev/null
+  "$mc" admin user add xtream "$EDGE_MINIO_ACCESS_KEY" "$EDGE_MINIO_SECRET_KEY" >/dev/null
+  "$mc" admin policy attach xtream xtream-edge-read --user "$EDGE_MINIO_ACCESS_KEY" >/dev/null 2>&1 ||
+    "$mc" admin user info xtream "$EDGE_MINIO_ACCESS_KEY" | grep -q 'xtream-edge-read' ||
+    die "could not give MinIO user $EDGE_MINIO_ACCESS_KEY the xtream-edge-read policy"
+  echo "==> MinIO user $EDGE_MINIO_ACCESS_KEY: read-only on $MINIO_MEDIA_BUCKET (the edge's credentials)"
 }
 
 stop() {

@@ -48,7 +48,11 @@ UPLOAD_NODE_OPTIONS="--max-semi-space-size=1"
 export_service_env() {
   case "$1" in
     # The HLS edge makes no span per request (see lib/telemetry/sdk.ts); its own counters cover it.
-    playback) export OTEL_NODE_DISABLED_INSTRUMENTATIONS="${OTEL_NODE_DISABLED_INSTRUMENTATIONS-http}" ;;
+    # Its MinIO credentials are the read-only edge user's (scripts/stack/minio.sh), not the root's.
+    playback)
+      export OTEL_NODE_DISABLED_INSTRUMENTATIONS="${OTEL_NODE_DISABLED_INSTRUMENTATIONS-http}"
+      export MINIO_ACCESS_KEY="$EDGE_MINIO_ACCESS_KEY" MINIO_SECRET_KEY="$EDGE_MINIO_SECRET_KEY"
+      ;;
     # A 1 MB young generation: V8 then scavenges after every 2 MB of new buffers, so the
     # chunks an upload has already stored are freed at once (see services/upload/README.md).
     # `./dev.sh load uploads` runs dozens of uploads at once as one account: per-account quotas
@@ -139,7 +143,14 @@ urls() {
   done < <(list)
 }
 
+# env NAME: the variables export_service_env sets or changes for NAME (for checks and debugging).
+service_env() {
+  [[ -n "${1:-}" ]] || die "usage: $0 env NAME"
+  comm -13 <(env | sort) <(export_service_env "$1" && env | sort)
+}
+
 case "${1:-}" in
   start | stop | status | list | urls) "$1" ;;
-  *) echo "usage: $0 start|stop|status|list|urls" >&2; exit 2 ;;
+  env) service_env "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|list|urls|env NAME" >&2; exit 2 ;;
 esac

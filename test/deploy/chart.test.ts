@@ -222,6 +222,11 @@ describe("helm chart k8s/xtream", () => {
     const identity = envOf(containersOf(findObject(defaults, "Deployment", "xtream-identity"))[0]);
     expect(identity.get("IDENTITY_SIGNING_KEYS")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-identity", key: "signing-keys" });
     expect(identity.get("DATABASE_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-postgres", key: "database-url" });
+    // Only the public edge runs with the read-only MinIO user; the others that use MinIO with the full one.
+    for (const name of ["upload", "transcoder", "playback"]) {
+      const secret = envOf(containersOf(findObject(defaults, "Deployment", `xtream-${name}`))[0]).get("MINIO_ACCESS_KEY")?.valueFrom?.secretKeyRef;
+      expect(secret, name).toEqual({ name: name === "playback" ? "xtream-minio-edge" : "xtream-minio", key: "access-key" });
+    }
   });
 
   it("runs the OpenTelemetry Collector as a DaemonSet with hostPorts, and points pods at their node's collector", () => {
@@ -407,6 +412,10 @@ describe("dev dependency profile (values-dev-deps.yaml)", () => {
     const upload = envOf(containersOf(findObject(dev, "Deployment", "xtream-upload"))[0]);
     expect(upload.get("DATABASE_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-dev-deps", key: "database-url" });
     expect(upload.get("MINIO_ACCESS_KEY")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-dev-deps", key: "access-key" });
+    // The public edge reads MinIO as the read-only user the set-up Job creates.
+    const playback = envOf(containersOf(findObject(dev, "Deployment", "xtream-playback"))[0]);
+    expect(playback.get("MINIO_ACCESS_KEY")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-dev-deps", key: "edge-access-key" });
+    expect(playback.get("MINIO_SECRET_KEY")?.valueFrom?.secretKeyRef).toEqual({ name: "xtream-dev-deps", key: "edge-secret-key" });
     expect(upload.get("KAFKA_BROKERS")?.value).toBe("xtream-redpanda-0.xtream-redpanda.xtream.svc.cluster.local:9093");
     expect(upload.get("MINIO_ENDPOINT")?.value).toBe("http://xtream-minio.xtream.svc.cluster.local:9000");
   });

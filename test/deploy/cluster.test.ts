@@ -58,6 +58,7 @@ async function createSecrets(): Promise<void> {
     "xtream-postgres": { "database-url": `postgres://xtream:${value()}@postgres:5432/xtream` },
     "xtream-redis": { "redis-url": `redis://:${value()}@redis:6379` },
     "xtream-minio": { "access-key": value(), "secret-key": value() },
+    "xtream-minio-edge": { "access-key": value(), "secret-key": value() },
     "xtream-identity": { "signing-keys": "[]" },
     "xtream-playback": { "token-secrets": value() },
     "xtream-internal": { "service-keys": value() },
@@ -227,6 +228,8 @@ describe("the dev dependency profile on the API server", () => {
       `--from-literal=redis-url=redis://:${value()}@xtream-redis:6379`,
       `--from-literal=access-key=${value()}`,
       `--from-literal=secret-key=${value()}`,
+      `--from-literal=edge-access-key=${value()}`,
+      `--from-literal=edge-secret-key=${value()}`,
     ]);
     // No storage provisioner here: emptyDir data. A second release's collector cannot take the
     // nodes' hostPorts again, so this one uses the node-local Service.

@@ -79,7 +79,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const processes: Record<string, ChildProcess> = {};
   const run = (name: string, main: string) => {
     const log = createWriteStream(join(logDir, `${name}.log`));
-    const child = spawn(process.execPath, ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", main], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    // The edge reads MinIO as the read-only user, as under ./dev.sh up and in the chart.
+    const own = name === "playback" ? { ...env, MINIO_ACCESS_KEY: process.env["EDGE_MINIO_ACCESS_KEY"], MINIO_SECRET_KEY: process.env["EDGE_MINIO_SECRET_KEY"] } : env;
+    const child = spawn(process.execPath, ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", main], { cwd: ROOT, env: own, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     children.push(child);
