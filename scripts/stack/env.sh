@@ -56,13 +56,12 @@ export FFMPEG_PATH="${FFMPEG_PATH:-/usr/bin/ffmpeg}"
 export FFPROBE_PATH="${FFPROBE_PATH:-/usr/bin/ffprobe}"
 
 # Platform services: their ports and the addresses they use to find each other.
-export XTREAM_GATEWAY_PORT="${XTREAM_GATEWAY_PORT:-8080}"
-export IDENTITY_GRPC_PORT="${IDENTITY_GRPC_PORT:-50051}"
-export CATALOG_GRPC_PORT="${CATALOG_GRPC_PORT:-50052}"
-export UPLOAD_GRPC_PORT="${UPLOAD_GRPC_PORT:-50053}"
-export TRANSCODER_HEALTH_PORT="${TRANSCODER_HEALTH_PORT:-50054}"
-export PLAYBACK_GRPC_PORT="${PLAYBACK_GRPC_PORT:-50055}"
-export PLAYBACK_HTTP_PORT="${PLAYBACK_HTTP_PORT:-8081}"
+# Each port's default is its containerPort in k8s/xtream/values.yaml (the one place the chart,
+# this file and the benches read; scripts/stack/process-profile.ts reads it for TypeScript).
+while read -r _xt_port _xt_var; do
+  export "$_xt_var=${!_xt_var:-$_xt_port}"
+done < <(sed -n 's/.*containerPort: \([0-9]*\), env: \([A-Z_]*\).*/\1 \2/p' "$_xt_root/k8s/xtream/values.yaml")
+unset _xt_port _xt_var
 # Where browsers reach the HLS edge: playback puts it in playback URLs, the gateway tells the web app.
 export PLAYBACK_PUBLIC_URL="${PLAYBACK_PUBLIC_URL:-http://127.0.0.1:$PLAYBACK_HTTP_PORT}"
 export IDENTITY_ADDR="${IDENTITY_ADDR:-127.0.0.1:$IDENTITY_GRPC_PORT}"

@@ -42,23 +42,19 @@ port_of() {
   esac
 }
 
-# export_service_env NAME: variables one service needs before its main.ts runs,
-# read by lib/telemetry or by node itself (k8s/xtream/values.yaml sets the same).
-UPLOAD_NODE_OPTIONS="--max-semi-space-size=1"
+# export_service_env NAME: variables one service needs before its main.ts runs: its process
+# flags (NODE_OPTIONS, OTEL_NODE_DISABLED_INSTRUMENTATIONS: services.NAME.processEnv in
+# k8s/xtream/values.yaml, as the chart sets them), then what differs on one machine.
 export_service_env() {
+  local profile
+  profile="$(node "$XTREAM_ROOT/scripts/stack/process-profile.ts" env "$1")" || die "could not read $1's process settings from k8s/xtream/values.yaml"
+  eval "$profile"
   case "$1" in
-    # The HLS edge makes no span per request (see lib/telemetry/sdk.ts); its own counters cover it.
     # Its MinIO credentials are the read-only edge user's (scripts/stack/minio.sh), not the root's.
-    playback)
-      export OTEL_NODE_DISABLED_INSTRUMENTATIONS="${OTEL_NODE_DISABLED_INSTRUMENTATIONS-http}"
-      export MINIO_ACCESS_KEY="$EDGE_MINIO_ACCESS_KEY" MINIO_SECRET_KEY="$EDGE_MINIO_SECRET_KEY"
-      ;;
-    # A 1 MB young generation: V8 then scavenges after every 2 MB of new buffers, so the
-    # chunks an upload has already stored are freed at once (see services/upload/README.md).
+    playback) export MINIO_ACCESS_KEY="$EDGE_MINIO_ACCESS_KEY" MINIO_SECRET_KEY="$EDGE_MINIO_SECRET_KEY" ;;
     # `./dev.sh load uploads` runs dozens of uploads at once as one account: per-account quotas
     # sized for one person would refuse it (the chart keeps production's).
     upload)
-      export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }$UPLOAD_NODE_OPTIONS"
       export UPLOAD_QUOTA_OPEN_SESSIONS="${UPLOAD_QUOTA_OPEN_SESSIONS:-1000}"
       export UPLOAD_QUOTA_STORED_BYTES="${UPLOAD_QUOTA_STORED_BYTES:-1099511627776}"
       ;;
@@ -146,6 +142,7 @@ urls() {
 # env NAME: the variables export_service_env sets or changes for NAME (for checks and debugging).
 service_env() {
   [[ -n "${1:-}" ]] || die "usage: $0 env NAME"
+  ensure_node_modules >/dev/null
   comm -13 <(env | sort) <(export_service_env "$1" && env | sort)
 }
 

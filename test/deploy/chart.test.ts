@@ -30,6 +30,7 @@ import {
 } from "./deploy-tools.ts";
 import { contextCopies, copiesFromStages, parseDockerfile, readDockerignore, stageChain } from "./dockerfile.ts";
 import { containersOf, envOf, findObject, objectsOf, podSpecOf, secretLooking } from "./manifests.ts";
+import { defaultPorts, processEnv } from "../../scripts/stack/process-profile.ts";
 
 const run = promisify(execFile);
 
@@ -169,19 +170,24 @@ describe("helm chart k8s/xtream", () => {
     }
   });
 
-  it("gives playback and upload the process settings the local stack and the benches use too", () => {
-    // Read before main.ts runs (by lib/telemetry, or by node), so they are set in three places:
-    // the chart, scripts/stack/services.sh, and the bench that starts the same service itself.
-    const read = (path: string) => readFileSync(join(repoRoot, path), "utf8");
+  it("gives playback and upload the process settings the local stack and the benches read from the same values", async () => {
+    // Read before main.ts runs (by lib/telemetry, or by node): services.NAME.processEnv in
+    // values.yaml, rendered by the chart and read by scripts/stack (process-profile.ts).
     const chartEnv = (name: string, key: string) => envOf(containersOf(findObject(defaults, "Deployment", `xtream-${name}`))[0]).get(key)?.value;
-    const disabled = chartEnv("playback", "OTEL_NODE_DISABLED_INSTRUMENTATIONS");
-    expect(disabled).toBe("http");
-    expect(read("scripts/stack/services.sh")).toContain(`OTEL_NODE_DISABLED_INSTRUMENTATIONS-${disabled}}`);
-    expect(read("bench/edge/run.ts")).toContain(`OTEL_NODE_DISABLED_INSTRUMENTATIONS: "${disabled}"`);
-    const nodeOptions = chartEnv("upload", "NODE_OPTIONS");
-    expect(nodeOptions).toBe("--max-semi-space-size=1");
-    expect(read("scripts/stack/services.sh")).toContain(`UPLOAD_NODE_OPTIONS="${nodeOptions}"`);
-    expect(read("bench/pipeline/run.ts")).toContain(`"${nodeOptions}", join(root, "bench/pipeline/upload-child.ts")`);
+    expect(chartEnv("playback", "OTEL_NODE_DISABLED_INSTRUMENTATIONS")).toBe(processEnv("playback")["OTEL_NODE_DISABLED_INSTRUMENTATIONS"]);
+    expect(chartEnv("upload", "NODE_OPTIONS")).toBe(processEnv("upload")["NODE_OPTIONS"]);
+    expect(processEnv("playback")).toEqual({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" });
+    expect(processEnv("upload")).toEqual({ NODE_OPTIONS: "--max-semi-space-size=1" });
+    const servicesEnv = async (name: string) => (await run("bash", ["scripts/stack/services.sh", "env", name], { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: "" } })).stdout;
+    expect(await servicesEnv("playback")).toContain("OTEL_NODE_DISABLED_INSTRUMENTATIONS=http\n");
+    expect(await servicesEnv("upload")).toContain("NODE_OPTIONS=--max-semi-space-size=1\n");
+    // The local stack's default ports are the chart's containerPorts.
+    const ports = defaultPorts();
+    expect(Object.keys(ports).sort()).toEqual(["CATALOG_GRPC_PORT", "IDENTITY_GRPC_PORT", "PLAYBACK_GRPC_PORT", "PLAYBACK_HTTP_PORT", "TRANSCODER_HEALTH_PORT", "UPLOAD_GRPC_PORT", "XTREAM_GATEWAY_PORT"]);
+    const names = Object.keys(ports);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !names.includes(key)));
+    const { stdout } = await run("bash", ["-c", `. scripts/stack/env.sh && for v in ${names.join(" ")}; do echo "$v \${!v}"; done`], { cwd: repoRoot, env: clean });
+    expect(Object.fromEntries(stdout.trim().split("\n").map((line) => [line.split(" ")[0], Number(line.split(" ")[1])]))).toEqual(ports);
   });
 
   it("uses only variables the services' config.ts (or the shared logger) reads", () => {
