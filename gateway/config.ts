@@ -37,6 +37,14 @@ const schema = z.object({
   GATEWAY_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
   /** Calls per signed-in account per window, whatever address they come from. */
   GATEWAY_ACCOUNT_RATE_LIMIT: z.coerce.number().int().positive().default(1200),
+  /**
+   * Bytes of large request bodies (upload chunks) the Connect path holds at once; each costs about
+   * three times its size while forwarded. Past it, calls wait (GATEWAY_BODY_WAIT_SECONDS, at most
+   * GATEWAY_BODY_WAITERS of them), then get UNAVAILABLE and retry. See large-bodies.ts.
+   */
+  GATEWAY_BODY_BUDGET_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  GATEWAY_BODY_WAITERS: z.coerce.number().int().nonnegative().default(256),
+  GATEWAY_BODY_WAIT_SECONDS: z.coerce.number().positive().default(30),
   // The built web app served at /; an empty value serves none. A missing folder
   // is not an error (the API works without it; it is picked up once built).
   GATEWAY_WEB_DIR: z

@@ -1,5 +1,6 @@
 import { createRevocationList, createTokenVerifier, jwksFromIdentity, revocationsFromIdentity } from "../lib/auth/index.ts";
 import { runService } from "../lib/process/index.ts";
+import { createBodyBudget } from "./body-budget.ts";
 import { clientAddressFrom } from "./client-address.ts";
 import { loadGatewayConfig } from "./config.ts";
 import { createRateLimiter } from "./rate-limit.ts";
@@ -41,6 +42,7 @@ runService({
       accountRateLimiter,
       corsOrigins: config.GATEWAY_CORS_ORIGINS,
       clientAddressOf: clientAddressFrom(config.GATEWAY_TRUSTED_PROXIES),
+      bodyBudget: createBodyBudget({ maxBytes: config.GATEWAY_BODY_BUDGET_BYTES, maxWaiting: config.GATEWAY_BODY_WAITERS, maxWaitMs: config.GATEWAY_BODY_WAIT_SECONDS * 1000 }),
       webApp,
       extraRoutes(req, res) {
         if (req.url === "/healthz") {

@@ -8,7 +8,9 @@ import { SERVICE_KEY_HEADER, type TokenVerifier } from "../lib/auth/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { ClientAddressOf } from "./client-address.ts";
 import { CLIENT_ADDRESS, REQUEST_OVER_TLS } from "./context.ts";
+import type { BodyBudget } from "./body-budget.ts";
 import { createDualProtocolServer } from "./dual-protocol.ts";
+import { createLargeBodyGate } from "./large-bodies.ts";
 import { createGrpcPassthrough } from "./grpc-passthrough.ts";
 import { forwardingImpl } from "./proxy.ts";
 import { createReflectionRoutes } from "./reflection.ts";
@@ -63,6 +65,8 @@ export interface GatewayOptions {
   webApp?: StaticSite;
   /** The caller's address behind trusted proxies (see client-address.ts); default the TCP peer. */
   clientAddressOf?: ClientAddressOf;
+  /** Bounds the bytes of large bodies (backends with readMaxBytes over 1 MiB) read at once on the Connect path; see large-bodies.ts. */
+  bodyBudget?: BodyBudget;
 }
 
 export interface Gateway {
@@ -125,13 +129,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     clientAddressOf,
   });
 
+  const largeBodyPaths = new Map(options.backends.filter((backend) => (backend.readMaxBytes ?? 0) > DEFAULT_READ_MAX_BYTES).map(({ service, readMaxBytes }) => [`/${service.typeName}/`, readMaxBytes!]));
+  const largeBodies = options.bodyBudget && createLargeBodyGate(options.bodyBudget, largeBodyPaths, DEFAULT_READ_MAX_BYTES);
+
   const dual = createDualProtocolServer((req, res) => {
     const request = req as unknown as IncomingMessage;
     const response = res as unknown as ServerResponse;
     if (applyCors(options.corsOrigins, request, response)) return;
     if (options.extraRoutes?.(request, response)) return;
     if (options.webApp && !isApiPath(request.url) && options.webApp.serve(request, response)) return;
-    traceApiRequest(request, response, () => handler(req, res));
+    if (largeBodies) traceApiRequest(request, response, () => largeBodies(request, response, () => handler(req, res)));
+    else traceApiRequest(request, response, () => handler(req, res));
   }, (stream, headers) => passthrough.handle(stream, headers));
   const server = dual.server;
 
