@@ -3,37 +3,16 @@
 // release gate reads: the exit code and the JSON line. Latency thresholds are
 // scaled far up here (timing is no pass/fail criterion in tests; the table is
 // for people), except in the test that proves a broken threshold fails the run.
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, type Platform } from "../test/web/platform.ts";
+import { runForJson, type CommandVerdict } from "./lib/run-for-json.ts";
 
-const ROOT = join(import.meta.dirname, "..");
 const OFFSET = 900;
 let platform: Platform;
 
-/** Runs `node loadtest/run.ts …`; resolves with the exit code, the last stdout line parsed, and stdout. */
-function load(args: string[], env: Record<string, string> = {}): Promise<{ code: number; json: Record<string, unknown>; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "loadtest", "run.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, XTREAM_GATEWAY_PORT: String(8080 + OFFSET), PLAYBACK_HTTP_PORT: String(8081 + OFFSET), LOADTEST_CLIPS: "3", LOADTEST_LATENCY_SCALE: "100", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      const last = stdout.trim().split("\n").pop() ?? "";
-      try {
-        resolve({ code: code ?? 1, json: JSON.parse(last) as Record<string, unknown>, stdout });
-      } catch {
-        reject(new Error(`no JSON last line (exit ${code}); stdout:\n${stdout}\nstderr:\n${stderr.slice(-3000)}`));
-      }
-    });
-  });
+/** Runs `node loadtest/run.ts …` against this file's platform. */
+function load(args: string[], env: Record<string, string> = {}): Promise<CommandVerdict> {
+  return runForJson("run.ts", args, { XTREAM_GATEWAY_PORT: String(8080 + OFFSET), PLAYBACK_HTTP_PORT: String(8081 + OFFSET), LOADTEST_CLIPS: "3", LOADTEST_LATENCY_SCALE: "100", ...env });
 }
 
 beforeAll(async () => {

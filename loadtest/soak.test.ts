@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureObservabilityStack, ports, type ObservabilityStack } from "../test/observability/observability-stack.ts";
+import { runForJson, type CommandVerdict } from "./lib/run-for-json.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 let stack: ObservabilityStack | undefined;
@@ -27,28 +28,9 @@ function startFixture(mode: "leak" | "steady"): ChildProcess {
   return child;
 }
 
-/** Runs `node loadtest/soak.ts …`; resolves with the exit code, the last stdout line parsed, and stdout. */
-function soak(args: string[]): Promise<{ code: number; json: Record<string, unknown>; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "loadtest", "soak.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LOADTEST_CLIPS: "3", LOADTEST_LATENCY_SCALE: "100" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      const last = stdout.trim().split("\n").pop() ?? "";
-      try {
-        resolve({ code: code ?? 1, json: JSON.parse(last) as Record<string, unknown>, stdout });
-      } catch {
-        reject(new Error(`no JSON last line (exit ${code}); stdout:\n${stdout}\nstderr:\n${stderr.slice(-3000)}`));
-      }
-    });
-  });
+/** Runs `node loadtest/soak.ts …`. */
+function soak(args: string[]): Promise<CommandVerdict> {
+  return runForJson("soak.ts", args, { LOADTEST_CLIPS: "3", LOADTEST_LATENCY_SCALE: "100" });
 }
 
 beforeAll(async () => {
