@@ -84,28 +84,23 @@ if [[ -f "$_xt_idkeys" ]]; then
 fi
 unset _xt_idkeys
 
-# --- playback: local-dev HMAC secret for playback tokens (added by the playback service).
-# Generated once into the git-ignored .data/. Rotate by prepending a new secret
-# (comma-separated, current first); old tokens keep verifying until they expire.
-_xt_pbkeys="$_xt_root/.data/playback-token-secrets"
-if [[ ! -f "$_xt_pbkeys" ]]; then
-  mkdir -p "$_xt_root/.data"
-  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$_xt_pbkeys")
-fi
-PLAYBACK_TOKEN_SECRETS="${PLAYBACK_TOKEN_SECRETS:-$(cat "$_xt_pbkeys")}"
-export PLAYBACK_TOKEN_SECRETS
-unset _xt_pbkeys
-
+# _xt_random_secret VAR FILE: exports VAR (unless already set) from FILE under .data/, which
+# holds 32 random bytes in hex, generated once. Rotate by prepending a new value
+# (comma-separated, current first); the old one keeps verifying until dropped.
+_xt_random_secret() {
+  local file="$_xt_root/.data/$2"
+  if [[ ! -f "$file" ]]; then
+    mkdir -p "$_xt_root/.data"
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+  fi
+  [[ -n "${!1:-}" ]] || printf -v "$1" '%s' "$(cat "$file")"
+  export "${1?}"
+}
+# --- playback: local-dev HMAC secret for playback tokens.
+_xt_random_secret PLAYBACK_TOKEN_SECRETS playback-token-secrets
 # --- internal service credential: what the upload service presents to catalog's
-# internal-only CreateVideo (lib/auth/service-key.ts). Generated once into the
-# git-ignored .data/. Rotate by prepending a new key (comma-separated, current first).
-_xt_svckeys="$_xt_root/.data/internal-service-keys"
-if [[ ! -f "$_xt_svckeys" ]]; then
-  mkdir -p "$_xt_root/.data"
-  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$_xt_svckeys")
-fi
-INTERNAL_SERVICE_KEYS="${INTERNAL_SERVICE_KEYS:-$(cat "$_xt_svckeys")}"
-export INTERNAL_SERVICE_KEYS
-unset _xt_svckeys
+# internal-only CreateVideo (lib/auth/service-key.ts).
+_xt_random_secret INTERNAL_SERVICE_KEYS internal-service-keys
+unset -f _xt_random_secret
 unset _xt_root _xt_secrets
 
