@@ -1,7 +1,11 @@
 /**
  * Edge benchmark (./dev.sh bench edge). In one run, on loopback, with wrk:
- *   node   — a bare node:http server writing the same bytes from memory
- *   nginx  — Debian's nginx serving the same files from disk (own config, child process)
+ *   node   — a bare node:http server writing the same bytes from memory, with
+ *            the same response headers a player gets from the edge (type,
+ *            length, Cache-Control, ETag, Accept-Ranges, CORS), each file's
+ *            header list built once (node-baseline.ts)
+ *   nginx  — Debian's nginx serving the same files from disk (own config, child
+ *            process; its own ETag and Accept-Ranges, plus Cache-Control and CORS)
  *   edge   — the playback edge with a hot memory cache
  *   redis  — the edge with the memory tier off (every hit from Redis)
  * for a ~1.3 MB segment, a ~400 KB segment and a media playlist; repeats are
@@ -342,7 +346,10 @@ http {
   server {
     listen 127.0.0.1:${port};
     root ${www};
-    location / { add_header Cache-Control "public, max-age=31536000, immutable"; }
+    location / {
+      add_header Cache-Control "public, max-age=31536000, immutable";
+      add_header Access-Control-Allow-Origin "*";
+    }
   }
 }
 `;
