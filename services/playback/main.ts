@@ -7,7 +7,7 @@ import { createRedisCache } from "./adapters/redis-cache.ts";
 import { loadPlaybackConfig } from "./config.ts";
 import { createEdgeStats } from "./domain/edge-stats.ts";
 import { createPlaybackTokens } from "./domain/playback-token.ts";
-import { createPurgeConsumer } from "./jobs/purge-consumer.ts";
+import { createPurgeConsumer } from "./events/purge-consumer.ts";
 import { createPlaybackServer } from "./server.ts";
 
 runService({

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createEventProducer, topics } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { stackEnv } from "../../lib/testing/index.ts";
-import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
-import { createPurgeConsumer } from "./jobs/purge-consumer.ts";
-import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "./testing.ts";
+import { createEventProducer, topics } from "../../../lib/kafka/index.ts";
+import { createLogger } from "../../../lib/logger.ts";
+import { stackEnv } from "../../../lib/testing/index.ts";
+import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
+import { createPurgeConsumer } from "./purge-consumer.ts";
+import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "../testing.ts";
 
 // Purge on the catalog's events, through real Kafka: memory and Redis both.
 let directory: Awaited<ReturnType<typeof startVideoDirectory>>;
