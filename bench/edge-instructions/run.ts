@@ -133,23 +133,13 @@ async function main() {
     {
       name: "edge" as const,
       port: edgePort,
-      // As bench/edge starts it (and as it is deployed): tracing at its default sampling, no HTTP instrumentation.
-      args: ["--import", "./lib/telemetry/register.ts", "services/playback/main.ts"],
-      env: {
-        ...process.env,
-        PLAYBACK_HTTP_PORT: String(edgePort),
-        PLAYBACK_GRPC_PORT: String(edgeGrpc),
-        CATALOG_ADDR: directory.address,
-        PLAYBACK_PURGE_EVENTS: "false",
-        PLAYBACK_MEMORY_CACHE_BYTES: String(256 * 1024 * 1024),
-        LOG_LEVEL: "warn",
-        OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http",
-        // The visibility answer is refreshed from the catalog every TTL: a fixed cost per second,
-        // not per request. Under valgrind a request takes ~100× longer, so with the default 10 s
-        // that background work (a gRPC call, sometimes a new connection) was counted as ~60k
-        // instructions per segment request. An hour keeps it out of the rounds.
-        PLAYBACK_VISIBILITY_TTL_MS: "3600000",
-      },
+      // As bench/edge starts it (through playback's runtime, as deployed): tracing at its default
+      // sampling, no HTTP instrumentation. The visibility answer is refreshed from the catalog every
+      // TTL: a fixed cost per second, not per request. Under valgrind a request takes ~100× longer,
+      // so with the default 10 s that background work (a gRPC call, sometimes a new connection) was
+      // counted as ~60k instructions per segment request. An hour keeps it out of the rounds.
+      args: ["--import", "./lib/telemetry/register.ts", "bench/edge/edge-server.ts", String(edgePort), String(edgeGrpc), directory.address, String(256 * 1024 * 1024), "3600000"],
+      env: { ...process.env, OTEL_SERVICE_NAME: "xtream-playback", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" },
     },
   ];
   for (const server of servers) {

@@ -58,7 +58,7 @@ export interface PlaybackServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Defaults matching config.ts, for tests. */
+/** Defaults matching config.ts (runtime.ts fills unset settings from them). */
 export const defaultCacheSettings: EdgeCacheSettings = {
   memoryMaxBytes: 256 * 1024 * 1024,
   memoryMaxObjectBytes: 16 * 1024 * 1024,
