@@ -8,11 +8,13 @@
  * ±20%; use this to see what a change to the hot path costs, and bench/edge
  * for the throughput it gives. Kernel work (the socket writes) is not counted.
  *
- * Each server runs under callgrind; after a warm-up of every path (JIT tiers), each round
+ * Each server runs under callgrind; after an uninstrumented warm-up of every path (JIT tiers), each round
  * zeroes the counters, sends a fixed number of keep-alive requests with ab
  * (-c10) and dumps; the median of the rounds is reported per object size.
  * ratio_* = node's instructions / the edge's (≥ 1 means the edge does less).
- * Slow: a few minutes per server. Env: BENCH_ROUNDS (default 4).
+ * The baseline sends the same response headers as the edge (node-baseline.ts).
+ * Slow: a few minutes per server. Env: BENCH_ROUNDS (default 4),
+ * BENCH_WARM_PASSES (default 6).
  * Last line: {"playlist":{…},"small":{…},"big":{…},"playlist_ratio":…,"small_ratio":…,"big_ratio":…}
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -30,6 +32,7 @@ import { freePort, stackEnv } from "../../lib/testing/index.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 4);
+const WARM_PASSES = Number(process.env["BENCH_WARM_PASSES"] ?? 6);
 const run = promisify(execFile);
 const children: ChildProcess[] = [];
 const log = (message: string) => console.log(`[bench edge-instructions] ${message}`);
@@ -52,7 +55,8 @@ const median = (values: number[]) => {
 /** Starts `node args…` under callgrind with collection on; returns the child and its dump-file prefix. */
 function underCallgrind(name: string, work: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; prefix: string } {
   const prefix = join(work, `callgrind.${name}`);
-  const child = spawn("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", `--callgrind-out-file=${prefix}`, process.execPath, ...args], {
+  // Instrumentation starts off (valgrind runs several times faster without it), so the warm-up can be long.
+  const child = spawn("valgrind", ["--tool=callgrind", "--smc-check=all-non-file", "--instr-atstart=no", `--callgrind-out-file=${prefix}`, process.execPath, ...args], {
     cwd: ROOT,
     env,
     stdio: "ignore",
@@ -129,23 +133,13 @@ async function main() {
     {
       name: "edge" as const,
       port: edgePort,
-      // As bench/edge starts it (and as it is deployed): tracing at its default sampling, no HTTP instrumentation.
-      args: ["--import", "./lib/telemetry/register.ts", "services/playback/main.ts"],
-      env: {
-        ...process.env,
-        PLAYBACK_HTTP_PORT: String(edgePort),
-        PLAYBACK_GRPC_PORT: String(edgeGrpc),
-        CATALOG_ADDR: directory.address,
-        PLAYBACK_PURGE_EVENTS: "false",
-        PLAYBACK_MEMORY_CACHE_BYTES: String(256 * 1024 * 1024),
-        LOG_LEVEL: "warn",
-        OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http",
-        // The visibility answer is refreshed from the catalog every TTL: a fixed cost per second,
-        // not per request. Under valgrind a request takes ~100× longer, so with the default 10 s
-        // that background work (a gRPC call, sometimes a new connection) was counted as ~60k
-        // instructions per segment request. An hour keeps it out of the rounds.
-        PLAYBACK_VISIBILITY_TTL_MS: "3600000",
-      },
+      // As bench/edge starts it (through playback's runtime, as deployed): tracing at its default
+      // sampling, no HTTP instrumentation. The visibility answer is refreshed from the catalog every
+      // TTL: a fixed cost per second, not per request. Under valgrind a request takes ~100× longer,
+      // so with the default 10 s that background work (a gRPC call, sometimes a new connection) was
+      // counted as ~60k instructions per segment request. An hour keeps it out of the rounds.
+      args: ["--import", "./lib/telemetry/register.ts", "bench/edge/edge-server.ts", String(edgePort), String(edgeGrpc), directory.address, String(256 * 1024 * 1024), "3600000"],
+      env: { ...process.env, OTEL_SERVICE_NAME: "xtream-playback", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" },
     },
   ];
   for (const server of servers) {
@@ -153,13 +147,17 @@ async function main() {
     const { child, prefix } = underCallgrind(server.name, work, server.args, server.env);
     const url = (rel: string) => `http://127.0.0.1:${server.port}/v/${videoId}/${rel}`;
     await waitUp(url(FILES.playlist.rel), child);
-    // Warm every path twice before counting: V8 compiles hot code on helper
-    // threads, and callgrind counts those too (the first rounds ran ~50% high).
-    for (let pass = 0; pass < 2; pass++) {
+    // Warm every path, interleaved, before counting: V8 compiles hot code on
+    // helper threads, and callgrind counts those too. With two passes the
+    // edge was still recompiling after each switch of object size (rounds
+    // 50–100% high, one after another); WARM_PASSES (default 6) of them,
+    // uninstrumented, leave the rounds repeatable.
+    for (let pass = 0; pass < WARM_PASSES; pass++) {
       for (const name of Object.keys(FILES) as FileName[]) {
         await run("ab", ["-q", "-k", "-n", String(Math.max(1000, FILES[name].requests * 2)), "-c", "10", url(FILES[name].rel)]);
       }
     }
+    await run("callgrind_control", ["--instr=on", String(child.pid)]);
     for (const name of Object.keys(FILES) as FileName[]) {
       results[name][server.name] = await measure(child.pid as number, prefix, url(FILES[name].rel), FILES[name].requests);
       log(`${server.name.padEnd(4)} ${name.padEnd(8)} ${(results[name][server.name] / 1000).toFixed(1)}k instructions/request`);

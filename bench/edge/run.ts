@@ -1,7 +1,11 @@
 /**
  * Edge benchmark (./dev.sh bench edge). In one run, on loopback, with wrk:
- *   node   — a bare node:http server writing the same bytes from memory
- *   nginx  — Debian's nginx serving the same files from disk (own config, child process)
+ *   node   — a bare node:http server writing the same bytes from memory, with
+ *            the same response headers a player gets from the edge (type,
+ *            length, Cache-Control, ETag, Accept-Ranges, CORS), each file's
+ *            header list built once (node-baseline.ts)
+ *   nginx  — Debian's nginx serving the same files from disk (own config, child
+ *            process; its own ETag and Accept-Ranges, plus Cache-Control and CORS)
  *   edge   — the playback edge with a hot memory cache
  *   redis  — the edge with the memory tier off (every hit from Redis)
  * for a ~1.3 MB segment, a ~400 KB segment and a media playlist; repeats are
@@ -199,20 +203,15 @@ async function main() {
   writeFileSync(nginxConf, nginxConfig(work, www, nginxPort as number));
   start("nginx", "nginx", ["-c", nginxConf, "-p", work]);
 
-  const edgeEnv = (httpPort: number, grpcPort: number, memoryBytes: number): NodeJS.ProcessEnv => ({
-    ...process.env,
-    PLAYBACK_HTTP_PORT: String(httpPort),
-    PLAYBACK_GRPC_PORT: String(grpcPort),
-    CATALOG_ADDR: directory.address,
-    PLAYBACK_PURGE_EVENTS: "false",
-    PLAYBACK_MEMORY_CACHE_BYTES: String(memoryBytes),
-    LOG_LEVEL: "warn",
-    // As the edge is deployed (k8s values, services.sh): no HTTP server instrumentation (lib/telemetry/sdk.ts).
-    OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http",
-  });
-  const edgeArgs = ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", "services/playback/main.ts"];
-  start("edge", process.execPath, edgeArgs, edgeEnv(edgePort as number, edgeGrpc as number, 256 * 1024 * 1024));
-  start("edge-redis", process.execPath, edgeArgs, edgeEnv(redisPort as number, redisGrpc as number, 0));
+  // Playback started through its runtime (bench/edge/edge-server.ts), as deployed: no HTTP server
+  // instrumentation (lib/telemetry/sdk.ts), HLS requests traced at the default sampling.
+  const edgeEnv: NodeJS.ProcessEnv = { ...process.env, OTEL_SERVICE_NAME: "xtream-playback", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" };
+  const edgeArgs = (httpPort: number, grpcPort: number, memoryBytes: number) => [
+    ...["--enable-source-maps", "--import", "./lib/telemetry/register.ts", "bench/edge/edge-server.ts"],
+    ...[String(httpPort), String(grpcPort), directory.address, String(memoryBytes)],
+  ];
+  start("edge", process.execPath, edgeArgs(edgePort as number, edgeGrpc as number, 256 * 1024 * 1024), edgeEnv);
+  start("edge-redis", process.execPath, edgeArgs(redisPort as number, redisGrpc as number, 0), edgeEnv);
 
   const servers = {
     node: `http://127.0.0.1:${nodePort}`,
@@ -342,7 +341,10 @@ http {
   server {
     listen 127.0.0.1:${port};
     root ${www};
-    location / { add_header Cache-Control "public, max-age=31536000, immutable"; }
+    location / {
+      add_header Cache-Control "public, max-age=31536000, immutable";
+      add_header Access-Control-Allow-Origin "*";
+    }
   }
 }
 `;

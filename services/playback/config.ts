@@ -4,6 +4,9 @@ import { common, loadConfig, z } from "../../lib/config.ts";
 const bytes = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const MiB = 1024 * 1024;
 
+/** One edge request in a hundred gets a span by default (edge/edge-tracing.ts); benches run with it. */
+export const DEFAULT_TRACE_SAMPLE_RATIO = 0.01;
+
 /** The playback service's configuration, parsed once at start-up. */
 export const playbackConfigSchema = z.object({
   PLAYBACK_HOST: common.host,
@@ -45,14 +48,14 @@ export const playbackConfigSchema = z.object({
   PLAYBACK_PREFETCH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(2),
   /** How long an anonymous catalog answer about a video's visibility is trusted. */
   PLAYBACK_VISIBILITY_TTL_MS: z.coerce.number().int().min(0).default(10_000),
-  /** Share of edge requests traced with one span each (0 = none, 1 = all); see handlers/edge-tracing.ts. */
-  PLAYBACK_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
-  /** Consume video.deleted / video.visibility to purge caches (off only for isolated benches). */
+  /** Share of edge requests traced with one span each (0 = none, 1 = all); see edge/edge-tracing.ts. */
+  PLAYBACK_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(DEFAULT_TRACE_SAMPLE_RATIO),
   /** Names this edge instance for its purge consumer group (stable across restarts: the host or pod name). */
   PLAYBACK_INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/)
     .default(hostname()),
+  /** Consume video.deleted / video.visibility to purge caches (off only for isolated benches). */
   PLAYBACK_PURGE_EVENTS: z
     .enum(["true", "false"])
     .default("true")

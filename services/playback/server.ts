@@ -9,9 +9,9 @@ import type { PlaybackTokens } from "./domain/playback-token.ts";
 import type { MediaOrigin, SharedCache } from "./domain/ports.ts";
 import { createTieredCache, type TieredCache } from "./domain/tiered-cache.ts";
 import { createVideoAccess, type VideoAccess } from "./domain/video-access.ts";
-import { createEdgeHandler, type EdgeHandler } from "./handlers/edge-http.ts";
-import { sampleEdgeRequests } from "./handlers/edge-tracing.ts";
-import { createPlaybackInfoService } from "./handlers/playback-info.ts";
+import { createEdgeHandler, type EdgeHandler } from "./edge/edge-handler.ts";
+import { sampleEdgeRequests } from "./edge/edge-tracing.ts";
+import { createPlaybackInfoService } from "./rpc/playback-info.ts";
 
 /** Cache tuning (see config.ts for what each means). */
 export interface EdgeCacheSettings {
@@ -58,7 +58,7 @@ export interface PlaybackServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Defaults matching config.ts, for tests. */
+/** Defaults matching config.ts (runtime.ts fills unset settings from them). */
 export const defaultCacheSettings: EdgeCacheSettings = {
   memoryMaxBytes: 256 * 1024 * 1024,
   memoryMaxObjectBytes: 16 * 1024 * 1024,

@@ -8,17 +8,16 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { optionalCaller } from "../../lib/auth/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { createGrpcServer, registerService } from "../../lib/grpc/index.ts";
-import { createLogger } from "../../lib/logger.ts";
+import { createLogger, type Logger } from "../../lib/logger.ts";
 import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { createTestTokens, stackEnv } from "../../lib/testing/index.ts";
 import { VideoStatus, Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
 import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
-import { createCatalogVideos } from "./adapters/catalog-videos.ts";
-import { createMinioOrigin, type MinioOrigin } from "./adapters/minio-origin.ts";
-import { createRedisCache, type RedisCache } from "./adapters/redis-cache.ts";
-import { createEdgeStats } from "./domain/edge-stats.ts";
-import { createPlaybackTokens, type PlaybackTokens } from "./domain/playback-token.ts";
-import { createPlaybackServer, defaultCacheSettings, type EdgeCacheSettings, type PlaybackServer } from "./server.ts";
+import type { MinioOrigin } from "./adapters/minio-origin.ts";
+import type { RedisCache } from "./adapters/redis-cache.ts";
+import type { PlaybackTokens } from "./domain/playback-token.ts";
+import { startPlayback, type StartPlaybackOptions } from "./runtime.ts";
+import type { EdgeCacheSettings, PlaybackServer } from "./server.ts";
 
 const run = promisify(execFile);
 
@@ -142,7 +141,28 @@ export async function startVideoDirectory() {
   return { videos, calls, tokens, address: `127.0.0.1:${port}`, close: () => server.shutdown(500) };
 }
 
-/** A playback server on ports 0 against the real Redis and MinIO. */
+/** Playback's options for the local stack (scripts/stack/env.sh): its Redis, MinIO and Kafka. */
+export function stackPlaybackOptions(options: {
+  catalogAddress: string;
+  logger?: Logger;
+  secrets?: string[];
+}): StartPlaybackOptions {
+  const env = stackEnv();
+  return {
+    grpcPort: 0,
+    httpPort: 0,
+    catalogAddress: options.catalogAddress,
+    redisUrl: env.redisUrl,
+    redisPrefix: `xtream:test:${randomUUID()}:`,
+    minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
+    mediaBucket: env.minioMediaBucket,
+    tokens: { secrets: options.secrets ?? TEST_SECRETS, ttlSeconds: 600 },
+    publicUrl: "http://edge.test",
+    logger: options.logger ?? createLogger("playback-test", "silent"),
+  };
+}
+
+/** A playback service on ports 0 against the real Redis and MinIO, started through runtime.ts. */
 export interface TestEdge {
   server: PlaybackServer;
   /** http://127.0.0.1:<port> */
@@ -151,10 +171,12 @@ export interface TestEdge {
   origin: MinioOrigin;
   redis: RedisCache;
   tokens: PlaybackTokens;
+  /** Resolves once the purge consumer runs (true), or false without one. */
+  purgeStarted: Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** Starts an edge (HTTP + gRPC) with its own Redis key prefix. */
+/** Starts an edge (HTTP + gRPC) with its own Redis key prefix and, with `purge`, its own purge consumer group. */
 export async function startTestEdge(options: {
   catalogAddress: string;
   cache?: Partial<EdgeCacheSettings>;
@@ -162,38 +184,28 @@ export async function startTestEdge(options: {
   /** Token lifetime beyond the base 600 s (see PlaybackTokensOptions). */
   tokens?: { durationMarginSeconds?: number; maxTtlSeconds?: number };
   headersTimeoutMs?: number;
+  /** Consume video.deleted / video.visibility (a fresh group, starting at the end of the topics). */
+  purge?: boolean;
 }): Promise<TestEdge> {
-  const env = stackEnv();
-  const logger = createLogger("playback-test", "silent");
-  const { client, bucket } = testMinio();
-  const origin = createMinioOrigin({ client, bucket });
-  const stats = createEdgeStats();
-  const redis = createRedisCache({ url: env.redisUrl, stats, logger, prefix: `xtream:test:${randomUUID()}:` });
-  const tokens = createPlaybackTokens({ secrets: options.secrets ?? TEST_SECRETS, ttlSeconds: 600, ...options.tokens });
-  const server = createPlaybackServer({
-    logger,
-    stats,
-    catalog: createCatalogVideos({ address: options.catalogAddress, timeoutMs: 5000 }),
-    origin,
-    shared: redis,
-    tokens,
-    publicUrl: "http://edge.test",
-    cache: { ...defaultCacheSettings, ...options.cache },
-    headersTimeoutMs: options.headersTimeoutMs,
+  const base = stackPlaybackOptions(options);
+  const running = await startPlayback({
+    ...base,
+    catalogTimeoutMs: 5000,
+    tokens: { ...base.tokens, ...options.tokens },
+    ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    ...(options.purge ? { purge: { brokers: stackEnv().kafkaBrokers, instanceId: `test-${randomUUID()}` } } : {}),
   });
-  const httpPort = await server.listenHttp("127.0.0.1", 0);
-  const grpcPort = await server.grpc.listen("127.0.0.1", 0);
+  const { redis } = running;
   for (let attempt = 0; attempt < 50 && !redis.ready(); attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
   return {
-    server,
-    baseUrl: `http://127.0.0.1:${httpPort}`,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    origin,
+    server: running.server,
+    baseUrl: running.httpUrl,
+    grpcAddress: running.grpcAddress,
+    origin: running.origin,
     redis,
-    tokens,
-    async close() {
-      await server.close(200);
-      await redis.close();
-    },
+    tokens: running.tokens,
+    purgeStarted: running.purgeStarted,
+    close: () => running.stop(200),
   };
 }

@@ -17,7 +17,7 @@ import { createMinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv, watchDeadLetters, type DeadLetterWatch } from "../../lib/testing/index.ts";
 import { createCatalogEventConsumer } from "../../services/catalog/jobs/event-consumer.ts";
 import { startCatalogHarness, type CatalogHarness } from "../../services/catalog/testing.ts";
-import { createPurgeConsumer } from "../../services/playback/jobs/purge-consumer.ts";
+import { createPurgeConsumer } from "../../services/playback/events/purge-consumer.ts";
 import { createTranscoder, type Transcoder } from "../../services/transcoder/server.ts";
 import { collectEvents, testTopicPrefix, type EventCollector } from "../../services/transcoder/testing.ts";
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../lib/logger.ts";
 import { createEdgeStats } from "../domain/edge-stats.ts";
-import { createEdgeHandler, isLoopback } from "./edge-http.ts";
+import { createEdgeHandler, isLoopback } from "./edge-handler.ts";
 
 // GET /metrics.json is for operators on the machine, not for anyone who can reach the public edge.
 const servers: Server[] = [];

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
-import { createPlaybackTokens } from "./domain/playback-token.ts";
-import { publishFixture, startTestEdge, startVideoDirectory, TEST_SECRETS, type TestEdge } from "./testing.ts";
+import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
+import { createPlaybackTokens } from "../domain/playback-token.ts";
+import { publishFixture, startTestEdge, startVideoDirectory, TEST_SECRETS, type TestEdge } from "../testing.ts";
 
 // The HTTP edge against the real Redis and MinIO, with HLS trees made by ffmpeg.
 let directory: Awaited<ReturnType<typeof startVideoDirectory>>;
@@ -137,7 +137,7 @@ describe("HTTP", () => {
   it("keeps a still-growing playlist short-lived", async () => {
     const video = randomUUID();
     directory.videos.set(video, { visibility: Visibility.PUBLIC });
-    const { client, bucket } = (await import("./testing.ts")).testMinio();
+    const { client, bucket } = (await import("../testing.ts")).testMinio();
     await client.putObject(bucket, key(video, "240p/index.m3u8"), Buffer.from("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nseg_00000.ts\n"));
     const growing = await get(`/v/${video}/240p/index.m3u8`);
     expect(growing.headers.get("cache-control")).toBe("public, max-age=1");

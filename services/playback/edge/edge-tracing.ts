@@ -10,8 +10,8 @@ const tracer = trace.getTracer("xtream-playback-edge");
  * default 0.01) with one cheap span, `edge GET`: path (without the token),
  * video id, file kind, status. The other requests run the bare
  * handler, untouched: the HTTP instrumentation is off at the edge because
- * binding a context to every request cost a third of small-object throughput
- * (lib/telemetry/sdk.ts), and a counter is all an unsampled request pays.
+ * binding a context to every request was a large share of a small object's
+ * cost (lib/telemetry/sdk.ts), and a counter is all an unsampled request pays.
  * Sampled spans are roots (players send no traceparent); the cache misses
  * they cause show their MinIO reads as children.
  */

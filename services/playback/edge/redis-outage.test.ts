@@ -2,13 +2,13 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
-import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "./testing.ts";
+import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
+import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "../testing.ts";
 
 // Redis stopped and restarted under the edge: no request fails, and caching
 // resumes once Redis is back. The memory tier is off so every request needs Redis.
 const run = promisify(execFile);
-const redisScript = new URL("../../scripts/stack/redis.sh", import.meta.url).pathname;
+const redisScript = new URL("../../../scripts/stack/redis.sh", import.meta.url).pathname;
 let directory: Awaited<ReturnType<typeof startVideoDirectory>>;
 let edge: TestEdge;
 const video = randomUUID();

@@ -5,8 +5,8 @@
 // a catalog directory whose answers the test changes.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
-import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "./testing.ts";
+import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
+import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "../testing.ts";
 
 let directory: Awaited<ReturnType<typeof startVideoDirectory>>;
 let edge: TestEdge;

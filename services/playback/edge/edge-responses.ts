@@ -60,7 +60,19 @@ export function cacheControlFor(kind: MediaKind, final: boolean, scope: "public"
   }
 }
 
+/**
+ * The same string as one flat sequence of bytes. Strings built by
+ * concatenation (template literals included) are ropes in V8; node:http
+ * validates every header value with a regular expression and copies it into
+ * the header block on every response, and a rope costs an extra walk each
+ * time. Header values are built once per object, so they are flattened once.
+ */
+function flat(value: string): string {
+  return Buffer.from(value, "latin1").toString("latin1");
+}
+
 function variant(body: Buffer, etag: string, prepared: Omit<Prepared, "identity" | "prefetched">, encoding: string | undefined): Variant {
+  etag = flat(etag);
   const extra: HeaderList = [];
   if (prepared.compressible) extra.push("Vary", "Accept-Encoding");
   if (encoding) extra.push("Content-Encoding", encoding);
@@ -89,8 +101,8 @@ export function prepare(entry: CacheEntry, kind: MediaKind, file: string): Prepa
   const base = {
     compressible: kind === "master" || kind === "media-playlist",
     contentType: contentTypeOf(kind, file),
-    publicCacheControl: cacheControlFor(kind, object.final, "public"),
-    privateCacheControl: cacheControlFor(kind, object.final, "private"),
+    publicCacheControl: flat(cacheControlFor(kind, object.final, "public")),
+    privateCacheControl: flat(cacheControlFor(kind, object.final, "private")),
   };
   const prepared: Prepared = { ...base, identity: variant(object.body, object.etag, base, undefined), prefetched: false };
   entry.prepared = prepared;

@@ -1,15 +1,15 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sendServiceKey } from "../../lib/auth/index.ts";
-import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
-import { codeOf, createTestTokens, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
-import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
-import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
-import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
-import { PlaybackService } from "../../gen/xtream/playback/v1/playback_service_pb.js";
-import { createVideoStore } from "../catalog/adapters/video-store.ts";
-import { startCatalogHarness, type CatalogHarness } from "../catalog/testing.ts";
-import { publishFixture, startTestEdge, type TestEdge } from "./testing.ts";
+import { sendServiceKey } from "../../../lib/auth/index.ts";
+import { createServiceClient, forwardAuthorization } from "../../../lib/grpc/index.ts";
+import { codeOf, createTestTokens, TEST_SERVICE_KEY } from "../../../lib/testing/index.ts";
+import { ChannelService } from "../../../gen/xtream/catalog/v1/channel_service_pb.js";
+import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
+import { VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
+import { PlaybackService } from "../../../gen/xtream/playback/v1/playback_service_pb.js";
+import { createVideoStore } from "../../catalog/adapters/video-store.ts";
+import { startCatalogHarness, type CatalogHarness } from "../../catalog/testing.ts";
+import { publishFixture, startTestEdge, type TestEdge } from "../testing.ts";
 
 // GetPlaybackInfo against the real catalog server (its own throwaway
 // PostgreSQL database); the URLs it returns then open the real edge.

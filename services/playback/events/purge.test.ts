@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createEventProducer, topics } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { stackEnv } from "../../lib/testing/index.ts";
-import { Visibility } from "../../gen/xtream/catalog/v1/resources_pb.js";
-import { createPurgeConsumer } from "./jobs/purge-consumer.ts";
-import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "./testing.ts";
+import { createEventProducer, topics } from "../../../lib/kafka/index.ts";
+import { stackEnv } from "../../../lib/testing/index.ts";
+import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
+import { publishFixture, startTestEdge, startVideoDirectory, type TestEdge } from "../testing.ts";
 
-// Purge on the catalog's events, through real Kafka: memory and Redis both.
+// Purge on the catalog's events, through real Kafka: memory and Redis both. The
+// edge's own purge consumer, started by runtime.ts as main.ts starts it.
 let directory: Awaited<ReturnType<typeof startVideoDirectory>>;
 let edge: TestEdge;
-let consumer: ReturnType<typeof createPurgeConsumer>;
 const producer = createEventProducer({ brokers: stackEnv().kafkaBrokers, clientId: "playback-purge-test" });
 const deletedVideo = randomUUID();
 const hiddenVideo = randomUUID();
@@ -22,21 +20,12 @@ beforeAll(async () => {
   directory.videos.set(deletedVideo, { visibility: Visibility.PUBLIC });
   directory.videos.set(hiddenVideo, { visibility: Visibility.PUBLIC });
   await Promise.all([publishFixture(deletedVideo), publishFixture(hiddenVideo)]);
-  edge = await startTestEdge({ catalogAddress: directory.address, cache: { prefetchCount: 0 } });
-  consumer = createPurgeConsumer({
-    brokers: stackEnv().kafkaBrokers,
-    instanceId: `test-${randomUUID()}`,
-    cache: edge.server.cache,
-    access: edge.server.access,
-    logger: createLogger("purge-test", "silent"),
-  });
-  await consumer.start();
+  edge = await startTestEdge({ catalogAddress: directory.address, cache: { prefetchCount: 0 }, purge: true });
+  expect(await edge.purgeStarted).toBe(true);
   await producer.connect();
-});
+}, 60_000);
 
 afterAll(async () => {
-  await consumer?.stop();
-  await consumer?.stopProducer();
   await producer.disconnect();
   await edge?.close();
   await directory?.close();

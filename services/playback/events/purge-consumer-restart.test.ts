@@ -4,10 +4,10 @@
 // when it comes back. A brand-new instance starts at the end of the topic.
 import { randomUUID } from "node:crypto";
 import { afterAll, expect, it } from "vitest";
-import { createEventProducer, topics } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { stackEnv } from "../../lib/testing/index.ts";
-import { createPurgeConsumer } from "./jobs/purge-consumer.ts";
+import { createEventProducer, topics } from "../../../lib/kafka/index.ts";
+import { createLogger } from "../../../lib/logger.ts";
+import { stackEnv } from "../../../lib/testing/index.ts";
+import { createPurgeConsumer } from "./purge-consumer.ts";
 
 const brokers = stackEnv().kafkaBrokers;
 const producer = createEventProducer({ brokers, clientId: "playback-purge-restart-test" });
