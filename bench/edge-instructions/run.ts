@@ -29,6 +29,7 @@ import { startBenchDirectory } from "../edge/directory.ts";
 import { mediaPlaylist } from "../edge/media-playlist.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { freePort, stackEnv } from "../../lib/testing/index.ts";
+import { processEnv } from "../../scripts/stack/process-profile.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 4);
@@ -139,7 +140,7 @@ async function main() {
       // so with the default 10 s that background work (a gRPC call, sometimes a new connection) was
       // counted as ~60k instructions per segment request. An hour keeps it out of the rounds.
       args: ["--import", "./lib/telemetry/register.ts", "bench/edge/edge-server.ts", String(edgePort), String(edgeGrpc), directory.address, String(256 * 1024 * 1024), "3600000"],
-      env: { ...process.env, OTEL_SERVICE_NAME: "xtream-playback", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" },
+      env: { ...process.env, OTEL_SERVICE_NAME: "xtream-playback", ...processEnv("playback") },
     },
   ];
   for (const server of servers) {

@@ -3,7 +3,7 @@
  * started through services/playback/runtime.ts (as main.ts starts it) against
  * the local stack's Redis and MinIO, a hot memory tier, HLS requests traced at
  * the default sampling, no purge consumer. Run it with
- * `--import ./lib/telemetry/register.ts` and OTEL_NODE_DISABLED_INSTRUMENTATIONS=http,
+ * `--import ./lib/telemetry/register.ts` and playback's processEnv (k8s/xtream/values.yaml),
  * as the edge is deployed.
  * Usage: node edge-server.ts <httpPort> <grpcPort> <catalogAddress> <memoryBytes> [visibilityTtlMs]
  */

@@ -31,6 +31,7 @@ import { startBenchDirectory } from "./directory.ts";
 import { mediaPlaylist } from "./media-playlist.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { freePort, stackEnv } from "../../lib/testing/index.ts";
+import { processEnv } from "../../scripts/stack/process-profile.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const DURATION_S = Number(process.env["BENCH_DURATION_S"] ?? 5);
@@ -205,7 +206,7 @@ async function main() {
 
   // Playback started through its runtime (bench/edge/edge-server.ts), as deployed: no HTTP server
   // instrumentation (lib/telemetry/sdk.ts), HLS requests traced at the default sampling.
-  const edgeEnv: NodeJS.ProcessEnv = { ...process.env, OTEL_SERVICE_NAME: "xtream-playback", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" };
+  const edgeEnv: NodeJS.ProcessEnv = { ...process.env, OTEL_SERVICE_NAME: "xtream-playback", ...processEnv("playback") };
   const edgeArgs = (httpPort: number, grpcPort: number, memoryBytes: number) => [
     ...["--enable-source-maps", "--import", "./lib/telemetry/register.ts", "bench/edge/edge-server.ts"],
     ...[String(httpPort), String(grpcPort), directory.address, String(memoryBytes)],
