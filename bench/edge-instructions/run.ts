@@ -30,6 +30,7 @@ import { mediaPlaylist } from "../edge/media-playlist.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { freePort, stackEnv } from "../../lib/testing/index.ts";
 import { processEnv } from "../../scripts/stack/process-profile.ts";
+import { median } from "../lib/stats.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 4);
@@ -47,11 +48,6 @@ const FILES = {
 } as const;
 type FileName = keyof typeof FILES;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /** Starts `node args…` under callgrind with collection on; returns the child and its dump-file prefix. */
 function underCallgrind(name: string, work: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; prefix: string } {

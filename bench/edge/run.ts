@@ -32,6 +32,7 @@ import { mediaPlaylist } from "./media-playlist.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { freePort, stackEnv } from "../../lib/testing/index.ts";
 import { processEnv } from "../../scripts/stack/process-profile.ts";
+import { median, round } from "../lib/stats.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const DURATION_S = Number(process.env["BENCH_DURATION_S"] ?? 5);
@@ -124,12 +125,6 @@ async function wrk(url: string): Promise<WrkResult> {
   return { rps, p50Ms: p50, p99Ms: p99, errors, timeouts, non2xx };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
 /** The edge's counters, over a fresh connection (never a pooled one the run may have left half-closed). */
 async function stats(baseUrl: string): Promise<Record<string, number>> {

@@ -21,6 +21,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { chromium, type Browser } from "playwright-core";
 import { VideoService, FeedOrder } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import { VideoStatus } from "../../gen/xtream/catalog/v1/resources_pb.js";
+import { median } from "../lib/stats.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 7);
@@ -92,11 +93,6 @@ async function firstFrame(browser: Browser, url: string): Promise<number> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function gzipKb(files: string[]): number {
   return files.reduce((sum, file) => sum + gzipSync(readFileSync(file), { level: 9 }).length, 0) / 1024;
