@@ -143,12 +143,12 @@ try {
     gateway: (d) => ghz(binary, `127.0.0.1:${gatewayPort}`, catalog.videoId, d),
     connect: (d) => wrkConnect(gatewayPort, script, d),
   };
-  log(`warming up (c=${CONCURRENCY})`);
-  for (const run of Object.values(cases)) await run("2s");
-  const results: Record<keyof typeof cases, Result[]> = { direct: [], gateway: [], connect: [] };
-  const [catalogPid, gatewayPid] = children.map((child) => child.pid);
   // BENCH_CASES=gateway (comma-separated) runs only some cases, e.g. to profile one path.
   const only = process.env["BENCH_CASES"]?.split(",");
+  log(`warming up (c=${CONCURRENCY})`);
+  for (const [name, run] of Object.entries(cases)) if (!only || only.includes(name)) await run("2s");
+  const results: Record<keyof typeof cases, Result[]> = { direct: [], gateway: [], connect: [] };
+  const [catalogPid, gatewayPid] = children.map((child) => child.pid);
   for (let round = 1; round <= ROUNDS; round++) {
     // Alternate the order so neither path always runs first in a round.
     type Case = keyof typeof cases;
@@ -163,13 +163,13 @@ try {
       log(`round ${round} ${name}: ${Math.round(result.rps)} rps, p99 ${round2(result.p99Ms)} ms, CPU per call gateway ${Math.round(result.gatewayUsPerCall)} µs + catalog ${Math.round(result.catalogUsPerCall)} µs (c=${CONCURRENCY}, ${DURATION})`);
     }
   }
-  const rps = (name: keyof typeof cases) => median(results[name].map((r) => r.rps));
-  const p99 = (name: keyof typeof cases) => median(results[name].map((r) => r.p99Ms));
+  const rps = (name: keyof typeof cases) => (results[name].length ? median(results[name].map((r) => r.rps)) : NaN);
+  const p99 = (name: keyof typeof cases) => (results[name].length ? median(results[name].map((r) => r.p99Ms)) : NaN);
   // The ratio of each round's pair (run back to back), then the median: steadier than a ratio
   // of medians when other work on the machine comes and goes between rounds.
-  const ratios = results.gateway.map((gateway, index) => gateway.rps / results.direct[index]!.rps);
+  const ratios = results.gateway.flatMap((gateway, index) => (results.direct[index] ? [gateway.rps / results.direct[index].rps] : []));
   const summary = {
-    ratio_vs_direct: round2(median(ratios)),
+    ratio_vs_direct: ratios.length ? round2(median(ratios)) : NaN,
     gateway_rps: Math.round(rps("gateway")),
     direct_rps: Math.round(rps("direct")),
     gateway_p99_ms: round2(p99("gateway")),
