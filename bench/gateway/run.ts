@@ -88,7 +88,9 @@ async function startGateway(catalogPort: number, profileDir: string): Promise<nu
     // The limiter runs as in production; its limit is out of the way of one client's load.
     GATEWAY_RATE_LIMIT: "1000000000",
   };
-  const args = [...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "gateway/main.ts")];
+  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway (space-separated), to try V8 settings.
+  const extra = process.env["BENCH_GATEWAY_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
+  const args = [...extra, ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "gateway/main.ts")];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   children.push(child);
   await waitForPort(port, child);
