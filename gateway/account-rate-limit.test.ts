@@ -1,44 +1,37 @@
 import { randomUUID } from "node:crypto";
 import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createGrpcServer, registerService, type GrpcServer } from "../lib/grpc/index.ts";
 import { createLogger } from "../lib/logger.ts";
 import { codeOf, createEchoService, createTestTokens, failureOf, stackEnv } from "../lib/testing/index.ts";
-import { createRateLimiter } from "./rate-limit.ts";
-import { createGateway, type Gateway } from "./server.ts";
+import { startGateway, type RunningGateway } from "./runtime.ts";
 
 // The gateway limits calls per signed-in account as well as per address
 // (counters in the real Redis), on the Connect path and the gRPC pass-through.
 const logger = createLogger("account-limit-test", "silent");
 let backend: GrpcServer;
-let gateway: Gateway;
+let gateway: RunningGateway;
 let url: string;
-let redis: Redis;
 let tokens: Awaited<ReturnType<typeof createTestTokens>>;
 
 beforeAll(async () => {
   tokens = await createTestTokens();
   backend = createGrpcServer({ services: [registerService(EchoService, createEchoService())], logger });
   const port = await backend.listen("127.0.0.1", 0);
-  redis = new Redis(stackEnv().redisUrl);
-  const prefix = `ratelimit:test:${randomUUID()}`;
-  gateway = createGateway({
+  gateway = await startGateway({
+    port: 0,
     backends: [{ service: EchoService, address: `127.0.0.1:${port}` }],
     logger,
     verifier: tokens.verifier,
-    corsOrigins: [],
-    rateLimiter: createRateLimiter({ redis, limit: 1000, windowSeconds: 60, logger, keyPrefix: `${prefix}:address` }),
-    accountRateLimiter: createRateLimiter({ redis, limit: 3, windowSeconds: 60, logger, keyPrefix: `${prefix}:account` }),
+    rateLimit: { redisUrl: stackEnv().redisUrl, perAddress: 1000, perAccount: 3, windowSeconds: 60, keyPrefix: `ratelimit:test:${randomUUID()}` },
   });
-  url = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}`;
+  url = gateway.url;
 });
 afterAll(async () => {
-  await gateway?.close(500);
+  await gateway?.stop(500);
   await backend?.shutdown(500);
-  redis?.disconnect();
 });
 
 const bearer = async (userId: string) => ({ headers: { authorization: `Bearer ${await tokens.tokenFor({ userId, handle: "u" })}` } });

@@ -45,8 +45,8 @@ export function createDualProtocolServer(handler: Handler, streamHandler?: Strea
       // Both servers take the native socket with the bytes read so far put back:
       // the HTTP/1.1 parser reads them through the JS stream, and the HTTP/2
       // session feeds a socket's buffered bytes to nghttp2 before reading the
-      // handle itself (nodejs/node#35475). A JS stream in between, as before,
-      // cost every h2c frame a trip through JavaScript (./dev.sh bench gateway).
+      // handle itself (nodejs/node#35475). A JS stream in between would cost
+      // every h2c frame a trip through JavaScript.
       socket.pause();
       socket.unshift(first);
       if (first.subarray(0, length).equals(PREFACE.subarray(0, length))) {

@@ -1,30 +1,28 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createLogger } from "../lib/logger.ts";
 import { freePort, stackEnv } from "../lib/testing/index.ts";
-import { clientAddressFrom } from "./client-address.ts";
-import { createRateLimiter } from "./rate-limit.ts";
-import { createGateway, type Gateway } from "./server.ts";
+import { startGateway, type RunningGateway } from "./runtime.ts";
 
 // Per-address limits behind a proxy: each person behind a trusted Ingress gets
 // their own limit; a client that is not a trusted proxy cannot choose its address.
 const logger = createLogger("forwarded-for-test", "silent");
-const redis = new Redis(stackEnv().redisUrl);
-const gateways: Gateway[] = [];
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close(200)));
-  redis.disconnect();
-});
+const gateways: RunningGateway[] = [];
+afterAll(() => Promise.all(gateways.map((g) => g.stop(200))));
 
 
 /** A gateway allowing one call per address; the backend is down, so an allowed call answers UNAVAILABLE. */
 async function gatewayTrusting(trusted: string[]): Promise<(forwardedFor: string) => Promise<string>> {
-  const rateLimiter = createRateLimiter({ redis, limit: 1, windowSeconds: 60, logger, keyPrefix: `ratelimit:test:${randomUUID()}` });
-  const gateway = createGateway({ backends: [{ service: EchoService, address: `127.0.0.1:${await freePort()}` }], logger, corsOrigins: [], rateLimiter, clientAddressOf: clientAddressFrom(trusted) });
+  const gateway = await startGateway({
+    port: 0,
+    backends: [{ service: EchoService, address: `127.0.0.1:${await freePort()}` }],
+    logger,
+    rateLimit: { redisUrl: stackEnv().redisUrl, perAddress: 1, perAccount: 1000, windowSeconds: 60, keyPrefix: `ratelimit:test:${randomUUID()}` },
+    trustedProxies: trusted,
+  });
   gateways.push(gateway);
-  const url = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}/${EchoService.typeName}/Echo`;
+  const url = `${gateway.url}/${EchoService.typeName}/Echo`;
   return async (forwardedFor) => {
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor }, body: "{}" });
     return ((await response.json()) as { code: string }).code;

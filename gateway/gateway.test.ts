@@ -1,22 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createGrpcServer, registerService, type GrpcServer } from "../lib/grpc/index.ts";
 import { createLogger } from "../lib/logger.ts";
 import { createEchoService, createTestTokens, stackEnv } from "../lib/testing/index.ts";
-import { createRateLimiter } from "./rate-limit.ts";
-import { createGateway, type Gateway } from "./server.ts";
+import { startGateway, type RunningGateway } from "./runtime.ts";
 
 const logger = createLogger("gateway-test", "silent");
 let backend: GrpcServer;
-let gateway: Gateway;
-let limitedGateway: Gateway;
+let gateway: RunningGateway;
+let limitedGateway: RunningGateway;
 let baseUrl: string;
 let limitedUrl: string;
-let redis: Redis;
 let tokens: Awaited<ReturnType<typeof createTestTokens>>;
 
 beforeAll(async () => {
@@ -24,19 +21,22 @@ beforeAll(async () => {
   backend = createGrpcServer({ services: [registerService(EchoService, createEchoService())], logger });
   const backendPort = await backend.listen("127.0.0.1", 0);
   const backends = [{ service: EchoService, address: `127.0.0.1:${backendPort}` }];
-  gateway = createGateway({ backends, logger, verifier: tokens.verifier, corsOrigins: ["https://app.example"] });
-  baseUrl = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}`;
-  redis = new Redis(stackEnv().redisUrl);
-  limitedGateway = createGateway({ backends, logger, corsOrigins: [], rateLimiter: createRateLimiter({ redis, limit: 3, windowSeconds: 60, logger, keyPrefix: `ratelimit:test:${randomUUID()}` }) });
-  limitedUrl = `http://127.0.0.1:${await limitedGateway.listen("127.0.0.1", 0)}`;
+  gateway = await startGateway({ port: 0, backends, logger, verifier: tokens.verifier, corsOrigins: ["https://app.example"] });
+  baseUrl = gateway.url;
+  limitedGateway = await startGateway({
+    port: 0,
+    backends,
+    logger,
+    rateLimit: { redisUrl: stackEnv().redisUrl, perAddress: 3, perAccount: 1000, windowSeconds: 60, keyPrefix: `ratelimit:test:${randomUUID()}` },
+  });
+  limitedUrl = limitedGateway.url;
   // Its own key prefix: other gateways on this Redis (./dev.sh up, benches) share the default one.
 });
 
 afterAll(async () => {
-  await gateway.close(500);
-  await limitedGateway.close(500);
+  await gateway.stop(500);
+  await limitedGateway.stop(500);
   await backend.shutdown(1000);
-  redis.disconnect();
 });
 
 const protocols: [string, (url: string) => Transport][] = [

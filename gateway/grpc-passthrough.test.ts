@@ -3,30 +3,24 @@ import { connect as connectHttp2, constants as http2 } from "node:http2";
 import { createServer } from "node:net";
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createLogger } from "../lib/logger.ts";
 import { codeOf, freePort, stackEnv } from "../lib/testing/index.ts";
-import { createRateLimiter } from "./rate-limit.ts";
-import { createGateway, type Gateway } from "./server.ts";
+import { startGateway, type RunningGateway } from "./runtime.ts";
 
 // The gRPC fast path's own answers (the forwarding itself is covered by gateway.test.ts's
 // "gRPC over h2c" cases, which now take this path).
 const logger = createLogger("grpc-passthrough-test", "silent");
-const redis = new Redis(stackEnv().redisUrl);
-const gateways: Gateway[] = [];
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close(200)));
-  redis.disconnect();
-});
+const gateways: RunningGateway[] = [];
+afterAll(() => Promise.all(gateways.map((g) => g.stop(200))));
 
 
 async function gatewayFor(address: string, limit?: number): Promise<string> {
-  const rateLimiter = limit ? createRateLimiter({ redis, limit, windowSeconds: 60, logger, keyPrefix: `ratelimit:test:${randomUUID()}` }) : undefined;
-  const gateway = createGateway({ backends: [{ service: EchoService, address }], logger, corsOrigins: [], rateLimiter });
+  const rateLimit = limit ? { redisUrl: stackEnv().redisUrl, perAddress: limit, perAccount: 1000, windowSeconds: 60, keyPrefix: `ratelimit:test:${randomUUID()}` } : undefined;
+  const gateway = await startGateway({ port: 0, backends: [{ service: EchoService, address }], logger, ...(rateLimit ? { rateLimit } : {}) });
   gateways.push(gateway);
-  return `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}`;
+  return gateway.url;
 }
 
 describe("the gateway's gRPC pass-through", () => {

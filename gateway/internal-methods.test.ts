@@ -11,14 +11,14 @@ import { createLogger } from "../lib/logger.ts";
 import { codeOf, createTestTokens, failureOf, TEST_SERVICE_KEY } from "../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../services/catalog/testing.ts";
 import { platformBackends } from "./routes.ts";
-import { createGateway, type Gateway } from "./server.ts";
+import { startGateway, type RunningGateway } from "./runtime.ts";
 
 // CreateVideo is internal: only the upload service creates videos, for an
 // upload it opens. Checked through the gateway's real routes to a real catalog.
 const logger = createLogger("gateway-internal-test", "silent");
 let catalog: CatalogHarness;
-let gateway: Gateway;
-let misrouted: Gateway;
+let gateway: RunningGateway;
+let misrouted: RunningGateway;
 let url: string;
 let misroutedUrl: string;
 let authorization: string;
@@ -29,11 +29,11 @@ beforeAll(async () => {
   catalog = await startCatalogHarness({ verifier: tokens.verifier });
   const unused = "127.0.0.1:1";
   const backends = platformBackends({ identity: unused, catalog: catalog.address, upload: unused, playback: unused });
-  gateway = createGateway({ backends, logger, verifier: tokens.verifier, corsOrigins: [] });
-  url = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}`;
+  gateway = await startGateway({ port: 0, backends, logger, verifier: tokens.verifier });
+  url = gateway.url;
   // The same routes with CreateVideo routed by mistake.
-  misrouted = createGateway({ backends: backends.map(({ internalMethods: _internal, ...backend }) => backend), logger, verifier: tokens.verifier, corsOrigins: [] });
-  misroutedUrl = `http://127.0.0.1:${await misrouted.listen("127.0.0.1", 0)}`;
+  misrouted = await startGateway({ port: 0, backends: backends.map(({ internalMethods: _internal, ...backend }) => backend), logger, verifier: tokens.verifier });
+  misroutedUrl = misrouted.url;
   const userId = randomUUID();
   authorization = `Bearer ${await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` })}`;
   const channels = createClient(ChannelService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
@@ -42,8 +42,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await gateway?.close(500);
-  await misrouted?.close(500);
+  await gateway?.stop(500);
+  await misrouted?.stop(500);
   await catalog?.close();
 });
 

@@ -8,25 +8,25 @@ import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createGrpcServer, registerService, type GrpcServer } from "../lib/grpc/index.ts";
 import { createLogger } from "../lib/logger.ts";
 import { createEchoService } from "../lib/testing/index.ts";
-import { createGateway, type Gateway } from "./server.ts";
+import { startGateway, type RunningGateway } from "./runtime.ts";
 
 // The client is built from the upstream reflection.proto with proto-loader and
 // talks gRPC over h2c to the gateway, as grpcurl or ghz would.
 const require = createRequire(import.meta.url);
 const logger = createLogger("gateway-reflection-test", "silent");
 let backend: GrpcServer;
-let gateway: Gateway;
+let gateway: RunningGateway;
 let address: string;
 
 beforeAll(async () => {
   backend = createGrpcServer({ services: [registerService(EchoService, createEchoService())], logger });
   const backendPort = await backend.listen("127.0.0.1", 0);
-  gateway = createGateway({ backends: [{ service: EchoService, address: `127.0.0.1:${backendPort}` }], logger, corsOrigins: [] });
-  address = `127.0.0.1:${await gateway.listen("127.0.0.1", 0)}`;
+  gateway = await startGateway({ port: 0, backends: [{ service: EchoService, address: `127.0.0.1:${backendPort}` }], logger });
+  address = `127.0.0.1:${gateway.port}`;
 });
 
 afterAll(async () => {
-  await gateway.close(500);
+  await gateway.stop(500);
   await backend.shutdown(1000);
 });
 

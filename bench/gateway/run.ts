@@ -12,7 +12,7 @@
  * of each round's gateway/direct pair.
  * argv: [concurrency=50] [duration=5s] [rounds=3]; BENCH_PROFILE=1 writes a
  * CPU profile of the gateway to bench-results/ (node --cpu-prof).
- * Last line: {"ratio_vs_direct":…,"gateway_rps":…,"direct_rps":…,"gateway_p99_ms":…,"direct_p99_ms":…,"connect_rps":…,"connect_p99_ms":…}
+ * Last line: {"ratio_vs_direct":…,"gateway_rps":…,"direct_rps":…,"gateway_p99_ms":…,"direct_p99_ms":…,"connect_rps":…,"connect_p99_ms":…,"gateway_cpu_us_per_call":…}
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -38,6 +38,8 @@ interface Result {
   /** CPU time of the gateway and of catalog per call, in µs (steady when other work shares the machine). */
   gatewayUsPerCall?: number;
   catalogUsPerCall?: number;
+  /** CPU time of the load generator (ghz or wrk) per call, in µs: it shares the two cores. */
+  loadUsPerCall?: number;
 }
 
 /** User + system CPU time of a process so far, in ms (Linux clock ticks are 10 ms). */
@@ -48,6 +50,12 @@ function cpuMs(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU time of this process's finished children (ghz, wrk: waited for) so far, in ms. */
+function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -80,7 +88,9 @@ async function startGateway(catalogPort: number, profileDir: string): Promise<nu
     // The limiter runs as in production; its limit is out of the way of one client's load.
     GATEWAY_RATE_LIMIT: "1000000000",
   };
-  const args = [...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "gateway/main.ts")];
+  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway (space-separated), to try V8 settings.
+  const extra = process.env["BENCH_GATEWAY_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
+  const args = [...extra, ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "gateway/main.ts")];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   children.push(child);
   await waitForPort(port, child);
@@ -143,39 +153,42 @@ try {
     gateway: (d) => ghz(binary, `127.0.0.1:${gatewayPort}`, catalog.videoId, d),
     connect: (d) => wrkConnect(gatewayPort, script, d),
   };
-  log(`warming up (c=${CONCURRENCY})`);
-  for (const run of Object.values(cases)) await run("2s");
-  const results: Record<keyof typeof cases, Result[]> = { direct: [], gateway: [], connect: [] };
-  const [catalogPid, gatewayPid] = children.map((child) => child.pid);
   // BENCH_CASES=gateway (comma-separated) runs only some cases, e.g. to profile one path.
   const only = process.env["BENCH_CASES"]?.split(",");
+  log(`warming up (c=${CONCURRENCY})`);
+  for (const [name, run] of Object.entries(cases)) if (!only || only.includes(name)) await run("2s");
+  const results: Record<keyof typeof cases, Result[]> = { direct: [], gateway: [], connect: [] };
+  const [catalogPid, gatewayPid] = children.map((child) => child.pid);
   for (let round = 1; round <= ROUNDS; round++) {
     // Alternate the order so neither path always runs first in a round.
     type Case = keyof typeof cases;
     const order: Case[] = round % 2 ? ["direct", "gateway", "connect"] : ["gateway", "direct", "connect"];
     for (const name of order.filter((n) => !only || only.includes(n))) {
-      const before = [cpuMs(gatewayPid), cpuMs(catalogPid)];
+      const before = [cpuMs(gatewayPid), cpuMs(catalogPid), childrenCpuMs()];
       const result = await cases[name]();
       const calls = result.rps * Number.parseFloat(DURATION);
       result.gatewayUsPerCall = ((cpuMs(gatewayPid) - before[0]!) * 1000) / calls;
       result.catalogUsPerCall = ((cpuMs(catalogPid) - before[1]!) * 1000) / calls;
+      result.loadUsPerCall = ((childrenCpuMs() - before[2]!) * 1000) / calls;
       results[name].push(result);
-      log(`round ${round} ${name}: ${Math.round(result.rps)} rps, p99 ${round2(result.p99Ms)} ms, CPU per call gateway ${Math.round(result.gatewayUsPerCall)} µs + catalog ${Math.round(result.catalogUsPerCall)} µs (c=${CONCURRENCY}, ${DURATION})`);
+      log(`round ${round} ${name}: ${Math.round(result.rps)} rps, p99 ${round2(result.p99Ms)} ms, CPU per call gateway ${Math.round(result.gatewayUsPerCall)} µs + catalog ${Math.round(result.catalogUsPerCall)} µs + ${name === "connect" ? "wrk" : "ghz"} ${Math.round(result.loadUsPerCall)} µs (c=${CONCURRENCY}, ${DURATION})`);
     }
   }
-  const rps = (name: keyof typeof cases) => median(results[name].map((r) => r.rps));
-  const p99 = (name: keyof typeof cases) => median(results[name].map((r) => r.p99Ms));
+  const rps = (name: keyof typeof cases) => (results[name].length ? median(results[name].map((r) => r.rps)) : NaN);
+  const p99 = (name: keyof typeof cases) => (results[name].length ? median(results[name].map((r) => r.p99Ms)) : NaN);
   // The ratio of each round's pair (run back to back), then the median: steadier than a ratio
   // of medians when other work on the machine comes and goes between rounds.
-  const ratios = results.gateway.map((gateway, index) => gateway.rps / results.direct[index]!.rps);
+  const ratios = results.gateway.flatMap((gateway, index) => (results.direct[index] ? [gateway.rps / results.direct[index].rps] : []));
   const summary = {
-    ratio_vs_direct: round2(median(ratios)),
+    ratio_vs_direct: ratios.length ? round2(median(ratios)) : NaN,
     gateway_rps: Math.round(rps("gateway")),
     direct_rps: Math.round(rps("direct")),
     gateway_p99_ms: round2(p99("gateway")),
     direct_p99_ms: round2(p99("direct")),
     connect_rps: Math.round(rps("connect")),
     connect_p99_ms: round2(p99("connect")),
+    // CPU per gRPC call through the gateway, in µs (steadier than requests per second on a shared machine).
+    gateway_cpu_us_per_call: results.gateway.length ? Math.round(median(results.gateway.map((r) => r.gatewayUsPerCall ?? NaN))) : NaN,
   };
   log(`through the gateway: ${summary.ratio_vs_direct}× the requests per second of calling catalog directly (target ≥ 0.7)`);
   if (PROFILE) log(`gateway CPU profile → ${profileDir} (written when the gateway exits)`);
