@@ -22,6 +22,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { freePort, portOpen } from "../../lib/testing/index.ts";
+import { median } from "../lib/stats.ts";
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -131,10 +132,6 @@ async function wrkConnect(gatewayPort: number, script: string, duration = DURATI
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN), p99Ms: toMs(/^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? "") };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 try {
