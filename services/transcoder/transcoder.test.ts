@@ -52,6 +52,7 @@ const ids = {
   empty: `empty-${randomUUID()}`,
   truncated: `trunc-${randomUUID()}`,
   audioOnly: `audio-${randomUUID()}`,
+  playlist: `playlist-${randomUUID()}`,
   missingBucket: `nobucket-${randomUUID()}`,
   afterBad: `after-${randomUUID()}`,
 };
@@ -102,6 +103,9 @@ beforeAll(async () => {
   const tone = join(dir, "tone.m4a");
   spawnSync(env.ffmpegPath, ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-c:a", "aac", tone]);
   await submit(ids.audioOnly, await readFile(tone));
+  // An "upload" that is an HLS playlist naming a real video on the worker's disk: ffmpeg must not follow it.
+  await clip("on-worker-disk", { width: 320, height: 240, seconds: 2, audio: false });
+  await submit(ids.playlist, Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nfile://${join(dir, "on-worker-disk.mp4")}\n#EXT-X-ENDLIST\n`));
   // A failure that is not the file's fault (here MinIO refuses the request) is retried, not reported at once.
   await submit(ids.missingBucket, Buffer.alloc(10), "Not_A_Valid_Bucket");
   await submit(ids.afterBad, await clip("after", { width: 320, height: 240, seconds: 2, audio: false }));
@@ -141,6 +145,7 @@ describe("transcoder", () => {
     ["a zero-byte file", "empty", /empty/],
     ["a truncated mp4", "truncated", /not a video|truncated|damaged/],
     ["an audio-only file", "audioOnly", /no video stream/],
+    ["an HLS playlist naming a file on the worker", "playlist", /not a video/],
   ] as const)("fails %s with a readable reason, without retrying", async (_label, which, reason) => {
     const videoId = ids[which];
     const failed = await events.waitFor(transcoder.topics.videoFailed, videoId, 150_000);

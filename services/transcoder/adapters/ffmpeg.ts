@@ -11,6 +11,26 @@ import type { Rung } from "../domain/ladder.ts";
 import type { StoryboardLayout } from "../domain/hls.ts";
 import type { ProbeJson } from "../domain/source.ts";
 
+/**
+ * The container formats (demuxers) a video upload may be in. Anything else — above all
+ * playlists (hls, concat) and image sequences, which make ffmpeg open further files or
+ * URLs named inside the upload — is refused before a byte of it is demuxed.
+ */
+export const ALLOWED_DEMUXERS = ["mov", "mp4", "matroska", "webm", "avi", "mpegts", "mpeg", "flv", "ogg", "asf"] as const;
+
+/**
+ * Input options for an untrusted source: local files only (no http, tcp, data, pipe…),
+ * and only the demuxers in ALLOWED_DEMUXERS.
+ */
+export const UNTRUSTED_INPUT_ARGS: readonly string[] = ["-protocol_whitelist", "file", "-format_whitelist", ALLOWED_DEMUXERS.join(",")];
+
+/**
+ * The whole environment of an ffmpeg or ffprobe child: a fixed search path and locale.
+ * Nothing of the transcoder's own environment (MinIO keys, Kafka addresses) reaches a
+ * process that parses untrusted files. FFMPEG_PATH/FFPROBE_PATH outside this path must be absolute.
+ */
+export const CHILD_ENV: Readonly<Record<string, string>> = { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" };
+
 /** Where the binaries are. */
 export interface FfmpegPaths {
   ffmpeg: string;
@@ -41,7 +61,7 @@ export function runProcess(binary: string, args: readonly string[], options: Run
       reject(options.signal.reason instanceof Error ? options.signal.reason : new Error("aborted"));
       return;
     }
-    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"], env: CHILD_ENV });
     let stdout = "";
     let partial = "";
     let stderr = "";
@@ -78,7 +98,7 @@ export async function probeFile(paths: FfmpegPaths, file: string, signal?: Abort
   try {
     const { stdout } = await runProcess(
       paths.ffprobe,
-      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
+      ["-v", "error", ...UNTRUSTED_INPUT_ARGS, "-print_format", "json", "-show_format", "-show_streams", file],
       { signal },
     );
     return JSON.parse(stdout) as ProbeJson;
@@ -175,7 +195,7 @@ export function ladderArgs(options: LadderArgsOptions): string[] {
     ...rungs.map((rung, index) => `[s${index}]scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p[v${index}]`),
     ...(options.images ? imageGraph(options.images) : []),
   ].join(";");
-  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", options.input, "-filter_complex", graph];
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", ...UNTRUSTED_INPUT_ARGS, "-i", options.input, "-filter_complex", graph];
   rungs.forEach((rung, index) => {
     args.push("-map", `[v${index}]`);
     if (options.hasAudio) args.push("-map", "0:a:0");
