@@ -11,7 +11,7 @@ import { createEventProducer, topics as platformTopics, type EventProducer } fro
 import { createLogger } from "../../lib/logger.ts";
 import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { TRANSIENT_FAILURE_REASON } from "./handlers/video-uploaded.ts";
+import { TRANSIENT_FAILURE_REASON } from "./events/video-uploaded.ts";
 import { createTranscoder, type Transcoder } from "./server.ts";
 import { collectEvents, downloadVideo, makeClip, testTopicPrefix, verifyLadder, type ClipOptions, type EventCollector, type ExpectedLadder } from "./testing.ts";
 

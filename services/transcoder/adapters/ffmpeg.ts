@@ -5,11 +5,10 @@
  * stills, the same arguments are the benchmark's plain ffmpeg baseline.
  */
 import { spawn } from "node:child_process";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Rung } from "../domain/ladder.ts";
-import type { StoryboardLayout } from "../domain/hls.ts";
+import type { Encoder, ImageOutputs, LadderJob } from "../domain/ports.ts";
 import type { ProbeJson } from "../domain/source.ts";
+
 
 /**
  * The container formats (demuxers) a video upload may be in. Anything else — above all
@@ -108,48 +107,12 @@ export async function probeFile(paths: FfmpegPaths, file: string, signal?: Abort
   }
 }
 
-/** Encoder settings shared by every rung. */
-export interface EncodeSettings {
-  /** Segment (and GOP) length in seconds. */
-  segmentSeconds: number;
-  /** x264 preset, for example "veryfast". */
-  preset: string;
-  crf: number;
-}
-
-/** Options for the ladder encode. */
-export interface LadderArgsOptions {
-  input: string;
-  outputDir: string;
-  rungs: readonly Rung[];
-  hasAudio: boolean;
-  fps: number;
-  settings: EncodeSettings;
+/** Options for the ladder's ffmpeg arguments. */
+export interface LadderArgsOptions extends LadderJob {
   /** EVENT playlists (growing, for early playback) or plain VOD ones (the benchmark's baseline). */
   playlistType: "event" | "vod";
   /** Add `-progress pipe:1` (machine-readable progress on stdout). */
   progress: boolean;
-  /** Also write the stills; omitted, only the ladder is encoded (the benchmark's baseline). */
-  images?: ImageOutputs | undefined;
-}
-
-/**
- * Stills taken from the decoded source inside the ladder run: `poster.jpg`
- * (the first frame at or after posterAtSeconds), `thumb_000.jpg`… (up to
- * thumbnailCount, thumbnailGapSeconds apart, from the start) and
- * `storyboard.jpg` (one tile every storyboard.interval seconds). `select`
- * looks at every frame but passes on only these few, so they cost a few
- * scaled frames and JPEG encodes instead of a second decode.
- */
-export interface ImageOutputs {
-  outputDir: string;
-  /** Size of the poster and thumbnails. */
-  width: number;
-  height: number;
-  posterAtSeconds: number;
-  thumbnailCount: number;
-  thumbnailGapSeconds: number;
-  storyboard: StoryboardLayout;
 }
 
 /** A select expression: at most `count` frames, `gap` seconds apart, the first at or after `from` seconds. */
@@ -236,7 +199,10 @@ export async function encodeLadder(
   });
 }
 
-/** The thumbnails an encode with images wrote, in order. */
-export async function listThumbnails(outputDir: string): Promise<string[]> {
-  return (await readdir(outputDir)).filter((name) => /^thumb_\d{3}\.jpg$/.test(name)).sort();
+/** The encoder port (domain/ports.ts) on ffmpeg and ffprobe. */
+export function createFfmpegEncoder(paths: FfmpegPaths): Encoder {
+  return {
+    probe: (file, signal) => probeFile(paths, file, signal),
+    encodeLadder: (job, onProgress, signal) => encodeLadder(paths, { ...job, playlistType: "event", progress: true }, onProgress, signal),
+  };
 }
