@@ -29,11 +29,14 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "../../lib/kafka/index.ts";
+import { createLogger } from "../../lib/logger.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { portOpen, stackEnv } from "../../lib/testing/index.ts";
 import { ladderArgs, probeFile, runProcess } from "../../services/transcoder/adapters/ffmpeg.ts";
 import { planLadder } from "../../services/transcoder/domain/ladder.ts";
 import { interpretProbe } from "../../services/transcoder/domain/source.ts";
+import { loadTranscoderConfig, transcoderOptions } from "../../services/transcoder/config.ts";
+import { startTranscoder } from "../../services/transcoder/runtime.ts";
 import { collectEvents } from "../../services/transcoder/testing.ts";
 import { createUploadClient, fileChunks, putChunks, startResumable, syntheticChunks, uploadStream } from "./upload-client.ts";
 
@@ -54,6 +57,8 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 const children: ChildProcess[] = [];
+/** Stops the transcoder this run started in-process, if any. */
+let stopInProcess: () => Promise<void> = async () => undefined;
 
 
 /**
@@ -153,10 +158,10 @@ async function main(): Promise<void> {
   if (await portOpen(healthPort)) {
     log(`using the stack's transcoder (health port ${healthPort})`);
   } else {
-    log("no transcoder running: starting services/transcoder/main.ts");
-    const worker = spawn(process.execPath, ["--import", "./lib/telemetry/register.ts", "services/transcoder/main.ts"], { stdio: "ignore", env: process.env });
-    children.push(worker);
-    for (let i = 0; i < 100 && !(await portOpen(healthPort)); i++) await sleep(200);
+    log("no transcoder running: starting one in-process (services/transcoder/runtime.ts, configured as main.ts is)");
+    const transcoder = await startTranscoder(transcoderOptions(loadTranscoderConfig(), createLogger("transcoder", "warn")));
+    await transcoder.consuming;
+    stopInProcess = () => transcoder.stop(0);
   }
   const events = await collectEvents(env.kafkaBrokers, [topics.videoProgress, topics.videoTranscoded, topics.videoFailed]);
 
@@ -285,6 +290,7 @@ async function main(): Promise<void> {
   const rss1gSmall = await peakFor("1 GiB in 64 KiB messages", 1024 * 1024 * 1024, SMALL_CHUNK);
 
   await events.stop();
+  await stopInProcess();
   for (const child of children) await stopChild(child);
   log(`load average at end: ${loadavg().map((value) => value.toFixed(1)).join(" ")}`);
   log("transcode measured from FinishUpload through the upload service's outbox and Kafka; baseline = the same ffmpeg ladder command writing HLS to local disk");
