@@ -4,33 +4,17 @@
 // pod). The crash is real: a 1.5 MB record on a topic that allows it cannot
 // be copied to video.dead-letter (1 MB limit), which kafkajs does not retry.
 import { randomBytes, randomUUID } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
-import { protoPath as healthProtoPath } from "grpc-health-check";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HEALTH_KAFKA_CONSUMER, HEALTH_LIVENESS, HEALTH_READINESS } from "../../lib/grpc/index.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { startTestTranscoder, testTopicPrefix, type TestTranscoder } from "./testing.ts";
+import { checkHealth, startTestTranscoder, testTopicPrefix, type TestTranscoder } from "./testing.ts";
 
 const env = stackEnv();
 let transcoder: TestTranscoder;
 let address: string;
 
-type HealthClient = grpc.Client & { check(request: { service: string }, callback: (err: grpc.ServiceError | null, response: { status: string }) => void): void };
-function healthCheck(service: string): Promise<string> {
-  const definition = grpc.loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
-    grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => HealthClient } } };
-  };
-  const client = new definition.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) => {
-    client.check({ service }, (err, response) => {
-      client.close();
-      if (err) reject(err);
-      else resolve(response.status);
-    });
-  });
-}
+const healthCheck = (service: string) => checkHealth(address, service);
 
 beforeAll(async () => {
   const prefix = testTopicPrefix();

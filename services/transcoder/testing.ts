@@ -15,6 +15,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { protoPath as healthProtoPath } from "grpc-health-check";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import type { VideoProgressSchema, VideoTranscoded, VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
@@ -117,9 +120,13 @@ export interface SubmitOptions {
  * Starts a transcoder through runtime.ts the way main.ts does, on the test stack, with
  * topics and a consumer group private to the calling test file, a silent logger, a free
  * health port and ultrafast encodes; `overrides` change any option. Resolves once the
- * worker consumes. stop() as in production.
+ * worker consumes (unless awaitConsuming is false). stop() as in production.
  */
-export async function startTestTranscoder(name: string, overrides: Partial<StartTranscoderOptions> = {}): Promise<TestTranscoder> {
+export async function startTestTranscoder(
+  name: string,
+  overrides: Partial<StartTranscoderOptions> = {},
+  { awaitConsuming = true }: { awaitConsuming?: boolean } = {},
+): Promise<TestTranscoder> {
   const env = stackEnv();
   const prefix = overrides.topicPrefix ?? testTopicPrefix();
   const workRoot = overrides.workRoot ?? join(tmpdir(), `${name}-${randomUUID()}`);
@@ -139,7 +146,7 @@ export async function startTestTranscoder(name: string, overrides: Partial<Start
     topicPrefix: prefix,
     workRoot,
   });
-  await running.consuming;
+  if (awaitConsuming) await running.consuming;
   return {
     ...running,
     prefix,
@@ -160,6 +167,23 @@ export async function startTestTranscoder(name: string, overrides: Partial<Start
       });
     },
   };
+}
+
+type HealthClient = grpc.Client & { check(request: { service: string }, callback: (err: grpc.ServiceError | null, response: { status: string }) => void): void };
+
+/** The status ("SERVING", "NOT_SERVING"…) a gRPC health server at `address` gives `service`. */
+export function checkHealth(address: string, service: string): Promise<string> {
+  const definition = grpc.loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => HealthClient } } };
+  };
+  const client = new definition.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.check({ service }, (err, response) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(response.status);
+    });
+  });
 }
 
 /** How many times a video's job started: each run reports 0% with nothing playable first. */
