@@ -1,6 +1,6 @@
 // ffmpeg and ffprobe as the transcoder runs them on untrusted uploads, against the real binaries:
-// playlists that name other files are refused, real containers still open, and the child's
-// environment carries none of the transcoder's secrets.
+// playlists that name other files are refused, real containers still open, a probe that hangs
+// is given up, and the child's environment carries none of the transcoder's secrets.
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -70,6 +70,17 @@ describe("ffmpeg on untrusted input", () => {
     await writeFile(source, spawnSync("cat", [file]).stdout);
     const probe = await probeFile(paths, source);
     expect(probe?.streams?.some((stream) => stream.codec_type === "video")).toBe(true);
+  });
+
+  it("gives up on a probe that does not finish in time, as an unreadable file (not an outage to retry)", { timeout: 10_000 }, async () => {
+    // A stand-in for ffprobe stuck in a crafted file: it never answers.
+    const stuck = join(dir, "stuck-ffprobe.sh");
+    await writeFile(stuck, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 });
+    const started = Date.now();
+    expect(await probeFile({ ...paths, ffprobe: stuck }, secret, undefined, 500)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The job's own abort (stop, time limit) is still passed on, not mistaken for a bad file.
+    await expect(probeFile({ ...paths, ffprobe: stuck }, secret, AbortSignal.timeout(200), 5000)).rejects.toThrow();
   });
 
   it("gives the child process none of the transcoder's environment", async () => {

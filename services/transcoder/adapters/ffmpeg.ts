@@ -92,17 +92,26 @@ export function runProcess(binary: string, args: readonly string[], options: Run
   });
 }
 
-/** ffprobe's JSON for a file, or undefined when ffprobe cannot read it at all. */
-export async function probeFile(paths: FfmpegPaths, file: string, signal?: AbortSignal): Promise<ProbeJson | undefined> {
+/**
+ * Longest ffprobe may take on one file. Probing reads a few MB of a local file, so a probe this
+ * slow means a file crafted to keep the demuxer busy: it is treated as unreadable (a permanent
+ * failure), not as an outage to retry.
+ */
+export const PROBE_TIMEOUT_MS = 60_000;
+
+/** ffprobe's JSON for a file, or undefined when ffprobe cannot read it at all (or not within timeoutMs). */
+export async function probeFile(paths: FfmpegPaths, file: string, signal?: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeJson | undefined> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const { stdout } = await runProcess(
       paths.ffprobe,
       ["-v", "error", ...UNTRUSTED_INPUT_ARGS, "-print_format", "json", "-show_format", "-show_streams", file],
-      { signal },
+      { signal: signal ? AbortSignal.any([signal, timeout]) : timeout },
     );
     return JSON.parse(stdout) as ProbeJson;
   } catch (err) {
     if (err instanceof FfmpegError) return undefined;
+    if (timeout.aborted && !signal?.aborted) return undefined;
     throw err;
   }
 }
