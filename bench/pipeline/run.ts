@@ -32,12 +32,9 @@ import { topics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { portOpen, stackEnv } from "../../lib/testing/index.ts";
-import { ladderArgs, probeFile, runProcess } from "../../services/transcoder/adapters/ffmpeg.ts";
-import { planLadder } from "../../services/transcoder/domain/ladder.ts";
-import { interpretProbe } from "../../services/transcoder/domain/source.ts";
 import { loadTranscoderConfig, transcoderOptions } from "../../services/transcoder/config.ts";
 import { startTranscoder } from "../../services/transcoder/runtime.ts";
-import { collectEvents } from "../../services/transcoder/testing.ts";
+import { collectEvents, plainLadder } from "../../services/transcoder/testing.ts";
 import { createUploadClient, fileChunks, putChunks, startResumable, syntheticChunks, uploadStream } from "./upload-client.ts";
 
 const env = stackEnv();
@@ -165,19 +162,15 @@ async function main(): Promise<void> {
   }
   const events = await collectEvents(env.kafkaBrokers, [topics.videoProgress, topics.videoTranscoded, topics.videoFailed]);
 
-  const probe = await probeFile({ ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath }, source);
-  if (!probe) throw new Error("cannot probe the source");
-  const info = interpretProbe(probe, sourceSize);
-  const rungs = planLadder(info);
+  const baseline = await plainLadder({ ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath }, source, settings);
 
   // (a) the plain ffmpeg command, same ladder and settings, to local disk.
   const plainFfmpeg = async (): Promise<number> => {
     const work = await mkdtemp(join(tmpdir(), "bench-pipeline-"));
-    for (const rung of rungs) await mkdir(join(work, rung.name), { recursive: true });
-    log(`plain ffmpeg: ${rungs.map((rung) => rung.name).join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
+    log(`plain ffmpeg: ${baseline.rungNames.join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
     const cpu = followFfmpegCpu(work);
     const started = performance.now();
-    await runProcess(env.ffmpegPath, ladderArgs({ input: source, outputDir: work, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
+    await baseline.encode(work);
     const ms = performance.now() - started;
     const cpuSeconds = await cpu.stop();
     await rm(work, { recursive: true, force: true });

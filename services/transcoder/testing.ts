@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -27,6 +27,10 @@ import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
 import { loadTranscoderConfig } from "./config.ts";
 import { startTranscoder, type RunningTranscoder, type StartTranscoderOptions } from "./runtime.ts";
+import { ladderArgs, probeFile, runProcess, type FfmpegPaths } from "./adapters/ffmpeg.ts";
+import { planLadder } from "./domain/ladder.ts";
+import type { EncodeSettings } from "./domain/ports.ts";
+import { interpretProbe } from "./domain/source.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
 import type { Topic } from "../../lib/kafka/index.ts";
 import { parseMediaPlaylist } from "./domain/hls.ts";
@@ -184,6 +188,29 @@ export function checkHealth(address: string, service: string): Promise<string> {
       else resolve(response.status);
     });
   });
+}
+
+/** The plain-ffmpeg baseline of a source: the ladder a job would make, as one ffmpeg command. */
+export interface PlainLadder {
+  /** The rungs a job would make of this source, highest first. */
+  rungNames: string[];
+  /** Runs the same ladder command a job runs (same rungs and settings) writing VOD HLS to `outputDir`, without stills or publishing. */
+  encode(outputDir: string): Promise<void>;
+}
+
+/** Probes `source` and plans its ladder as a job would (bench/pipeline's baseline). */
+export async function plainLadder(paths: FfmpegPaths, source: string, settings: EncodeSettings): Promise<PlainLadder> {
+  const probe = await probeFile(paths, source);
+  if (!probe) throw new Error(`cannot probe ${source}`);
+  const info = interpretProbe(probe, (await stat(source)).size);
+  const rungs = planLadder(info);
+  return {
+    rungNames: rungs.map((rung) => rung.name),
+    async encode(outputDir) {
+      for (const rung of rungs) await mkdir(join(outputDir, rung.name), { recursive: true });
+      await runProcess(paths.ffmpeg, ladderArgs({ input: source, outputDir, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
+    },
+  };
 }
 
 /** How many times a video's job started: each run reports 0% with nothing playable first. */
