@@ -29,12 +29,12 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "../../lib/kafka/index.ts";
+import { createLogger } from "../../lib/logger.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { portOpen, stackEnv } from "../../lib/testing/index.ts";
-import { ladderArgs, probeFile, runProcess } from "../../services/transcoder/adapters/ffmpeg.ts";
-import { planLadder } from "../../services/transcoder/domain/ladder.ts";
-import { interpretProbe } from "../../services/transcoder/domain/source.ts";
-import { collectEvents } from "../../services/transcoder/testing.ts";
+import { loadTranscoderConfig, transcoderOptions } from "../../services/transcoder/config.ts";
+import { startTranscoder } from "../../services/transcoder/runtime.ts";
+import { collectEvents, plainLadder } from "../../services/transcoder/testing.ts";
 import { createUploadClient, fileChunks, putChunks, startResumable, syntheticChunks, uploadStream } from "./upload-client.ts";
 
 const env = stackEnv();
@@ -54,6 +54,8 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 const children: ChildProcess[] = [];
+/** Stops the transcoder this run started in-process, if any. */
+let stopInProcess: () => Promise<void> = async () => undefined;
 
 
 /**
@@ -153,26 +155,22 @@ async function main(): Promise<void> {
   if (await portOpen(healthPort)) {
     log(`using the stack's transcoder (health port ${healthPort})`);
   } else {
-    log("no transcoder running: starting services/transcoder/main.ts");
-    const worker = spawn(process.execPath, ["--import", "./lib/telemetry/register.ts", "services/transcoder/main.ts"], { stdio: "ignore", env: process.env });
-    children.push(worker);
-    for (let i = 0; i < 100 && !(await portOpen(healthPort)); i++) await sleep(200);
+    log("no transcoder running: starting one in-process (services/transcoder/runtime.ts, configured as main.ts is)");
+    const transcoder = await startTranscoder(transcoderOptions(loadTranscoderConfig(), createLogger("transcoder", "warn")));
+    await transcoder.consuming;
+    stopInProcess = () => transcoder.stop(0);
   }
   const events = await collectEvents(env.kafkaBrokers, [topics.videoProgress, topics.videoTranscoded, topics.videoFailed]);
 
-  const probe = await probeFile({ ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath }, source);
-  if (!probe) throw new Error("cannot probe the source");
-  const info = interpretProbe(probe, sourceSize);
-  const rungs = planLadder(info);
+  const baseline = await plainLadder({ ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath }, source, settings);
 
   // (a) the plain ffmpeg command, same ladder and settings, to local disk.
   const plainFfmpeg = async (): Promise<number> => {
     const work = await mkdtemp(join(tmpdir(), "bench-pipeline-"));
-    for (const rung of rungs) await mkdir(join(work, rung.name), { recursive: true });
-    log(`plain ffmpeg: ${rungs.map((rung) => rung.name).join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
+    log(`plain ffmpeg: ${baseline.rungNames.join("/")} ladder, libx264 ${settings.preset}, ${settings.segmentSeconds} s segments…`);
     const cpu = followFfmpegCpu(work);
     const started = performance.now();
-    await runProcess(env.ffmpegPath, ladderArgs({ input: source, outputDir: work, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
+    await baseline.encode(work);
     const ms = performance.now() - started;
     const cpuSeconds = await cpu.stop();
     await rm(work, { recursive: true, force: true });
@@ -285,6 +283,7 @@ async function main(): Promise<void> {
   const rss1gSmall = await peakFor("1 GiB in 64 KiB messages", 1024 * 1024 * 1024, SMALL_CHUNK);
 
   await events.stop();
+  await stopInProcess();
   for (const child of children) await stopChild(child);
   log(`load average at end: ${loadavg().map((value) => value.toFixed(1)).join(" ")}`);
   log("transcode measured from FinishUpload through the upload service's outbox and Kafka; baseline = the same ffmpeg ladder command writing HLS to local disk");

@@ -2,6 +2,8 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { common, loadConfig, z } from "../../lib/config.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { StartTranscoderOptions } from "./runtime.ts";
 
 const schema = z.object({
   TRANSCODER_HEALTH_PORT: common.port(50054),
@@ -16,7 +18,7 @@ const schema = z.object({
   TRANSCODER_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** A job's time limit before the source's length is added (fetch, probe, images, publishing). */
   TRANSCODER_JOB_TIMEOUT_MS: z.coerce.number().int().min(10_000).default(10 * 60_000),
-  /** Added to the limit per second of source: 1080p at veryfast takes about 3 s per second here. */
+  /** Added to the limit per second of source; generous next to what a 1080p veryfast encode needs, so only a stuck job reaches it. */
   TRANSCODER_JOB_MS_PER_SOURCE_SECOND: z.coerce.number().int().min(100).default(6000),
   /** Longer sources end FAILED with a reason saying so (default 4 h). */
   TRANSCODER_MAX_SOURCE_SECONDS: z.coerce.number().int().min(1).default(4 * 3600),
@@ -46,4 +48,35 @@ export type TranscoderConfig = z.infer<typeof schema>;
 /** Reads the configuration from the environment (or the given variables). */
 export function loadTranscoderConfig(env?: Record<string, string | undefined>): TranscoderConfig {
   return loadConfig(schema, env);
+}
+
+/** The options startTranscoder (runtime.ts) gets from the configuration: what main.ts and bench/pipeline run. */
+export function transcoderOptions(config: TranscoderConfig, logger: Logger): StartTranscoderOptions {
+  return {
+    host: config.TRANSCODER_HOST,
+    healthPort: config.TRANSCODER_HEALTH_PORT,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
+    groupId: config.TRANSCODER_GROUP_ID,
+    minio: { endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY },
+    mediaBucket: config.MINIO_MEDIA_BUCKET,
+    ffmpeg: { ffmpeg: config.FFMPEG_PATH, ffprobe: config.FFPROBE_PATH },
+    settings: { segmentSeconds: config.TRANSCODER_SEGMENT_SECONDS, preset: config.TRANSCODER_X264_PRESET, crf: config.TRANSCODER_CRF },
+    workRoot: config.TRANSCODER_WORK_DIR,
+    logger,
+    topicPrefix: config.TRANSCODER_TOPIC_PREFIX,
+    attempts: config.TRANSCODER_ATTEMPTS,
+    timeoutMs: config.TRANSCODER_JOB_TIMEOUT_MS,
+    limits: {
+      baseMs: config.TRANSCODER_JOB_TIMEOUT_MS,
+      perSourceSecondMs: config.TRANSCODER_JOB_MS_PER_SOURCE_SECOND,
+      maxSourceSeconds: config.TRANSCODER_MAX_SOURCE_SECONDS,
+    },
+    backoffMs: config.TRANSCODER_BACKOFF_MS,
+    maxBackoffMs: config.TRANSCODER_MAX_BACKOFF_MS,
+    maxUnfinishedDeliveries: config.TRANSCODER_MAX_UNFINISHED_DELIVERIES,
+    sessionTimeoutMs: config.TRANSCODER_SESSION_TIMEOUT_MS,
+    concurrency: config.TRANSCODER_CONCURRENCY,
+    stopGraceMs: config.TRANSCODER_STOP_GRACE_MS,
+  };
 }

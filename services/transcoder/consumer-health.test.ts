@@ -4,40 +4,17 @@
 // pod). The crash is real: a 1.5 MB record on a topic that allows it cannot
 // be copied to video.dead-letter (1 MB limit), which kafkajs does not retry.
 import { randomBytes, randomUUID } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
-import { protoPath as healthProtoPath } from "grpc-health-check";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HEALTH_KAFKA_CONSUMER, HEALTH_LIVENESS, HEALTH_READINESS } from "../../lib/grpc/index.ts";
-import { createEventProducer, type EventProducer } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { createMinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { createTranscoder, type Transcoder } from "./server.ts";
-import { testTopicPrefix } from "./testing.ts";
+import { checkHealth, startTestTranscoder, testTopicPrefix, type TestTranscoder } from "./testing.ts";
 
 const env = stackEnv();
-let producer: EventProducer;
-let transcoder: Transcoder;
+let transcoder: TestTranscoder;
 let address: string;
 
-type HealthClient = grpc.Client & { check(request: { service: string }, callback: (err: grpc.ServiceError | null, response: { status: string }) => void): void };
-function healthCheck(service: string): Promise<string> {
-  const definition = grpc.loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
-    grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => HealthClient } } };
-  };
-  const client = new definition.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) => {
-    client.check({ service }, (err, response) => {
-      client.close();
-      if (err) reject(err);
-      else resolve(response.status);
-    });
-  });
-}
+const healthCheck = (service: string) => checkHealth(address, service);
 
 beforeAll(async () => {
   const prefix = testTopicPrefix();
@@ -46,29 +23,12 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: `${prefix}video.uploaded`, configEntries: [{ name: "max.message.bytes", value: String(4 * 1024 * 1024) }] }], waitForLeaders: true });
   await admin.disconnect();
-  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "consumer-health-test" });
-  transcoder = createTranscoder({
-    brokers: env.kafkaBrokers,
-    groupId: `${prefix}transcoder`,
-    clientId: "consumer-health-test",
-    producer,
-    minio: createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey }),
-    mediaBucket: env.minioMediaBucket,
-    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
-    settings: { segmentSeconds: 2, preset: "ultrafast", crf: 23 },
-    workRoot: join(tmpdir(), `consumer-health-${randomUUID()}`),
-    logger: createLogger("consumer-health-test", "silent"),
-    topicPrefix: prefix,
-    healthIntervalMs: 200,
-  });
-  address = `127.0.0.1:${await transcoder.health.listen("127.0.0.1", 0)}`;
-  await transcoder.start();
+  transcoder = await startTestTranscoder("consumer-health-test", { topicPrefix: prefix, healthIntervalMs: 200 });
+  address = `127.0.0.1:${transcoder.healthPort}`;
 }, 120_000);
 
 afterAll(async () => {
   await transcoder?.stop().catch(() => undefined);
-  await transcoder?.health.shutdown(1000);
-  await producer?.disconnect();
 });
 
 it("reports NOT_SERVING when its Kafka consumer crashed", { timeout: 120_000 }, async () => {
@@ -77,7 +37,7 @@ it("reports NOT_SERVING when its Kafka consumer crashed", { timeout: 120_000 }, 
   expect(await healthCheck(HEALTH_LIVENESS)).toBe("SERVING");
 
   // Not protobuf: dead-lettered at once, but the dead-letter record would be too large.
-  await producer.publishEncoded(transcoder.topics.videoUploaded.name, randomUUID(), randomBytes(1536 * 1024));
+  await transcoder.producer.publishEncoded(transcoder.topics.videoUploaded.name, randomUUID(), randomBytes(1536 * 1024));
   await expect.poll(() => healthCheck(HEALTH_KAFKA_CONSUMER), { timeout: 60_000, interval: 200 }).toBe("NOT_SERVING");
   expect(await healthCheck(HEALTH_READINESS)).toBe("NOT_SERVING");
   await expect.poll(() => healthCheck(HEALTH_LIVENESS), { timeout: 10_000, interval: 200 }).toBe("NOT_SERVING");

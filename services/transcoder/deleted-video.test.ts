@@ -6,21 +6,16 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEventProducer, type EventProducer } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
 import { mediaPrefix, tombstoneKey } from "../../lib/storage/media-keys.ts";
-import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
+import type { MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { createTranscoder, type Transcoder } from "./server.ts";
-import { collectEvents, makeClip, testTopicPrefix, type EventCollector } from "./testing.ts";
+import { collectEvents, makeClip, startTestTranscoder, type EventCollector, type TestTranscoder } from "./testing.ts";
 
 const env = stackEnv();
 let dir: string;
 let minio: MinioClient;
-let producer: EventProducer;
-let transcoder: Transcoder;
+let transcoder: TestTranscoder;
 let events: EventCollector;
 let source: Buffer;
 /** Long enough (about 2 s of work) that the deletion lands while the job runs. */
@@ -29,20 +24,8 @@ const phases: string[] = [];
 const ids = { deleted: `del-${randomUUID()}`, control: `ctl-${randomUUID()}`, midway: `mid-${randomUUID()}` };
 
 /** Puts the source and announces it; `partitionKey` puts events in one partition, in order. */
-async function submit(videoId: string, partitionKey = videoId, body = source): Promise<void> {
-  const source = body;
-  await minio.putObject(env.minioSourceBucket, `sources/${videoId}`, source, source.length);
-  await producer.publish(transcoder.topics.videoUploaded, partitionKey, {
-    videoId,
-    ownerId: "owner",
-    channelId: "channel",
-    sourceBucket: env.minioSourceBucket,
-    sourceKey: `sources/${videoId}`,
-    sizeBytes: BigInt(source.length),
-    contentType: "video/mp4",
-    uploadTime: timestampNow(),
-    eventId: randomUUID(),
-  });
+function submit(videoId: string, partitionKey = videoId, body = source): Promise<void> {
+  return transcoder.submit(videoId, body, { partitionKey });
 }
 
 async function published(videoId: string): Promise<string[]> {
@@ -55,31 +38,16 @@ const tombstone = (videoId: string) => minio.putObject(env.minioMediaBucket, tom
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "transcoder-deleted-"));
-  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
-  await ensureBucket(minio, env.minioSourceBucket);
-  await ensureBucket(minio, env.minioMediaBucket);
-  const prefix = testTopicPrefix();
-  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "transcoder-deleted-test" });
-  const logger = createLogger("transcoder-deleted-test", "silent");
-  transcoder = createTranscoder({
-    brokers: env.kafkaBrokers,
-    groupId: `${prefix}transcoder`,
-    clientId: "transcoder-deleted-test",
-    producer,
-    minio,
-    mediaBucket: env.minioMediaBucket,
-    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
+  transcoder = await startTestTranscoder("transcoder-deleted-test", {
     settings: { segmentSeconds: 2, preset: "veryfast", crf: 23 },
     workRoot: join(dir, "work"),
-    logger,
-    topicPrefix: prefix,
     attempts: 2,
     backoffMs: 100,
     onJob: (videoId, phase) => phases.push(`${videoId}:${phase}`),
   });
+  minio = transcoder.minio;
   const t = transcoder.topics;
   events = await collectEvents(env.kafkaBrokers, [t.videoUploaded, t.videoProgress, t.videoTranscoded, t.videoFailed]);
-  await transcoder.start();
   makeClip(env.ffmpegPath, join(dir, "clip.mp4"), { width: 320, height: 240, seconds: 4, audio: false });
   source = await readFile(join(dir, "clip.mp4"));
   makeClip(env.ffmpegPath, join(dir, "long.mp4"), { width: 640, height: 360, seconds: 40, audio: true });
@@ -89,7 +57,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await transcoder?.stop();
   await events?.stop();
-  await producer?.disconnect();
   for (const id of Object.values(ids)) {
     await minio?.removeObject(env.minioSourceBucket, `sources/${id}`).catch(() => undefined);
     await minio?.removeObject(env.minioMediaBucket, tombstoneKey(id)).catch(() => undefined);

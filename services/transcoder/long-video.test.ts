@@ -7,54 +7,36 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createEventProducer, type EventProducer } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { createMinioClient, type MinioClient } from "../../lib/storage/minio.ts";
+import type { MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv, watchDeadLetters, type DeadLetterWatch } from "../../lib/testing/index.ts";
-import { createTranscoder, type Transcoder } from "./server.ts";
-import { collectEvents, makeClip, testTopicPrefix, type EventCollector } from "./testing.ts";
+import { collectEvents, makeClip, startTestTranscoder, type EventCollector, type TestTranscoder } from "./testing.ts";
 
 const env = stackEnv();
 let dir: string;
 let minio: MinioClient;
-let producer: EventProducer;
-let transcoder: Transcoder;
+let transcoder: TestTranscoder;
 let events: EventCollector;
 let deadLetters: DeadLetterWatch;
 const jobs: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "transcoder-long-"));
-  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
-  const prefix = testTopicPrefix();
-  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "transcoder-long-test" });
-  transcoder = createTranscoder({
-    brokers: env.kafkaBrokers,
-    groupId: `${prefix}transcoder`,
-    clientId: "transcoder-long-test",
-    producer,
-    minio,
-    mediaBucket: env.minioMediaBucket,
-    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
-    settings: { segmentSeconds: 2, preset: "ultrafast", crf: 23 },
+  transcoder = await startTestTranscoder("transcoder-long-test", {
     workRoot: join(dir, "work"),
-    logger: createLogger("transcoder-long-test", "silent"),
-    topicPrefix: prefix,
     limits: { baseMs: 60_000, perSourceSecondMs: 10_000, maxSourceSeconds: 3 },
     onJob: (videoId, phase) => {
       if (phase === "start") jobs.push(videoId);
     },
   });
+  minio = transcoder.minio;
   events = await collectEvents(env.kafkaBrokers, [transcoder.topics.videoTranscoded, transcoder.topics.videoFailed]);
   deadLetters = await watchDeadLetters(env.kafkaBrokers);
-  await transcoder.start();
 }, 120_000);
 
 afterAll(async () => {
   await transcoder?.stop();
   await events?.stop();
   await deadLetters?.stop();
-  await producer?.disconnect();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -63,7 +45,7 @@ async function submit(videoId: string, seconds: number): Promise<void> {
   makeClip(env.ffmpegPath, file, { width: 320, height: 240, seconds, audio: false });
   const body = await readFile(file);
   await minio.putObject(env.minioSourceBucket, `sources/${videoId}`, body, body.length);
-  await producer.publish(transcoder.topics.videoUploaded, videoId, {
+  await transcoder.producer.publish(transcoder.topics.videoUploaded, videoId, {
     videoId,
     sourceBucket: env.minioSourceBucket,
     sourceKey: `sources/${videoId}`,

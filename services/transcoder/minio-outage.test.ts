@@ -8,56 +8,36 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createEventProducer, type EventProducer } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
+import type { MinioClient } from "../../lib/storage/minio.ts";
 import { stackComponent, stackEnv, watchDeadLetters, type DeadLetterWatch } from "../../lib/testing/index.ts";
-import { createTranscoder, type Transcoder } from "./server.ts";
-import { collectEvents, makeClip, testTopicPrefix, type EventCollector } from "./testing.ts";
+import { collectEvents, makeClip, startTestTranscoder, type EventCollector, type TestTranscoder } from "./testing.ts";
 
 const env = stackEnv();
 let dir: string;
 let minio: MinioClient;
-let producer: EventProducer;
-let transcoder: Transcoder;
+let transcoder: TestTranscoder;
 let events: EventCollector;
 let deadLetters: DeadLetterWatch;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "transcoder-minio-outage-"));
-  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
-  await ensureBucket(minio, env.minioSourceBucket);
-  await ensureBucket(minio, env.minioMediaBucket);
-  const prefix = testTopicPrefix();
-  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "transcoder-minio-outage-test" });
-  transcoder = createTranscoder({
-    brokers: env.kafkaBrokers,
-    groupId: `${prefix}transcoder`,
-    clientId: "transcoder-minio-outage-test",
-    producer,
-    minio,
-    mediaBucket: env.minioMediaBucket,
-    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
-    settings: { segmentSeconds: 2, preset: "ultrafast", crf: 23 },
+  transcoder = await startTestTranscoder("transcoder-minio-outage-test", {
     workRoot: join(dir, "work"),
-    logger: createLogger("transcoder-minio-outage-test", "silent"),
-    topicPrefix: prefix,
     // The old policy: two quick attempts, then FAILED and dead-lettered.
     attempts: 2,
     backoffMs: 100,
     maxBackoffMs: 1000,
   });
+  minio = transcoder.minio;
   const t = transcoder.topics;
   events = await collectEvents(env.kafkaBrokers, [t.videoTranscoded, t.videoFailed]);
   deadLetters = await watchDeadLetters(env.kafkaBrokers);
-  await transcoder.start();
 }, 120_000);
 
 afterAll(async () => {
   await transcoder?.stop();
   await events?.stop();
   await deadLetters?.stop();
-  await producer?.disconnect();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -69,7 +49,7 @@ it("a job queued while MinIO is down ends transcoded, not FAILED", { timeout: 30
   await minio.putObject(env.minioSourceBucket, `sources/${videoId}`, body, body.length);
   try {
     await stackComponent("minio", "stop");
-    await producer.publish(transcoder.topics.videoUploaded, videoId, {
+    await transcoder.producer.publish(transcoder.topics.videoUploaded, videoId, {
       videoId,
       ownerId: "owner",
       channelId: "channel",

@@ -4,15 +4,17 @@
  * main.ts starts it; tests start it in-process with their own topics.
  */
 import { createGrpcServer, HEALTH_KAFKA_CONSUMER, type GrpcServer } from "../../lib/grpc/index.ts";
-import { createEventConsumer, topics as platformTopics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
+import { createEventConsumer, type EventConsumer, type EventProducer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
-import type { EncodeSettings, FfmpegPaths } from "./adapters/ffmpeg.ts";
+import { createFfmpegEncoder, type FfmpegPaths } from "./adapters/ffmpeg.ts";
 import { createMediaStore } from "./adapters/media-store.ts";
-import { createVideoUploadedHandler, type TranscoderTopics } from "./handlers/video-uploaded.ts";
+import type { EncodeSettings } from "./domain/ports.ts";
+import { createVideoUploadedHandler } from "./events/video-uploaded.ts";
+import { transcoderTopics, type TranscoderTopics } from "./events/topics.ts";
 import { jobTimeLimitMs, type TimeLimits } from "./domain/time-limit.ts";
 
 /** Everything the transcoder is built from. */
@@ -95,17 +97,6 @@ async function removeStaleJobDirs(workRoot: string, olderThanMs: number, logger:
   }
 }
 
-/** The transcoder's topics, with a prefix for isolation. */
-export function transcoderTopics(prefix = ""): TranscoderTopics {
-  const named = <T extends Topic>(topic: T): T => ({ ...topic, name: `${prefix}${topic.name}` });
-  return {
-    videoUploaded: named(platformTopics.videoUploaded),
-    videoProgress: named(platformTopics.videoProgress),
-    videoTranscoded: named(platformTopics.videoTranscoded),
-    videoFailed: named(platformTopics.videoFailed),
-  };
-}
-
 /** Builds the transcoder worker and its health server. */
 export function createTranscoder(options: TranscoderOptions): Transcoder {
   const topics = transcoderTopics(options.topicPrefix);
@@ -114,7 +105,7 @@ export function createTranscoder(options: TranscoderOptions): Transcoder {
   // With limits the job keeps its own (scaled) time; the consumer's limit only backs it up.
   const attemptTimeoutMs = limits ? jobTimeLimitMs(limits, limits.maxSourceSeconds) + 60_000 : (options.timeoutMs ?? 30 * 60_000);
   const handler = createVideoUploadedHandler({
-    job: { store, ffmpeg: options.ffmpeg, settings: options.settings, workRoot: options.workRoot, logger: options.logger, ...(limits ? { limits } : {}) },
+    job: { store, encoder: createFfmpegEncoder(options.ffmpeg), settings: options.settings, workRoot: options.workRoot, logger: options.logger, ...(limits ? { limits } : {}) },
     producer: options.producer,
     topics,
     logger: options.logger,

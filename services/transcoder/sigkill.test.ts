@@ -14,7 +14,7 @@ import { createEventProducer, type EventProducer } from "../../lib/kafka/index.t
 import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
 import { parseMediaPlaylist } from "./domain/hls.ts";
-import { transcoderTopics } from "./server.ts";
+import { transcoderTopics } from "./events/topics.ts";
 import { collectEvents, makeClip, parseMaster, testTopicPrefix, type EventCollector } from "./testing.ts";
 
 const env = stackEnv();

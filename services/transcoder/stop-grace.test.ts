@@ -8,48 +8,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createEventProducer, type EventProducer } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { createMinioClient, type MinioClient } from "../../lib/storage/minio.ts";
+import type { MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { createTranscoder, type Transcoder } from "./server.ts";
-import { collectEvents, makeClip, testTopicPrefix, type EventCollector } from "./testing.ts";
+import { collectEvents, makeClip, startTestTranscoder, type EventCollector, type TestTranscoder } from "./testing.ts";
 
 const env = stackEnv();
 let dir: string;
 let minio: MinioClient;
-let producer: EventProducer;
-let transcoder: Transcoder;
+let transcoder: TestTranscoder;
 let events: EventCollector;
 const phases: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "transcoder-grace-"));
-  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
-  const prefix = testTopicPrefix();
-  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "transcoder-grace-test" });
-  transcoder = createTranscoder({
-    brokers: env.kafkaBrokers,
-    groupId: `${prefix}transcoder`,
-    clientId: "transcoder-grace-test",
-    producer,
-    minio,
-    mediaBucket: env.minioMediaBucket,
-    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
+  transcoder = await startTestTranscoder("transcoder-grace-test", {
     settings: { segmentSeconds: 2, preset: "veryfast", crf: 23 },
     workRoot: join(dir, "work"),
-    logger: createLogger("transcoder-grace-test", "silent"),
-    topicPrefix: prefix,
     stopGraceMs: 120_000,
     onJob: (videoId, phase) => phases.push(`${phase}:${videoId}`),
   });
+  minio = transcoder.minio;
   events = await collectEvents(env.kafkaBrokers, [transcoder.topics.videoTranscoded, transcoder.topics.videoProgress]);
-  await transcoder.start();
 }, 120_000);
 
 afterAll(async () => {
   await events?.stop();
-  await producer?.disconnect();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -59,7 +42,7 @@ it("a job running when the worker is stopped finishes within the grace", { timeo
   makeClip(env.ffmpegPath, file, { width: 640, height: 360, seconds: 30, audio: true });
   const body = await readFile(file);
   await minio.putObject(env.minioSourceBucket, `sources/${videoId}`, body, body.length);
-  await producer.publish(transcoder.topics.videoUploaded, videoId, {
+  await transcoder.producer.publish(transcoder.topics.videoUploaded, videoId, {
     videoId,
     sourceBucket: env.minioSourceBucket,
     sourceKey: `sources/${videoId}`,

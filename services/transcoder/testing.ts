@@ -1,25 +1,36 @@
 /**
- * Test support for the transcoder and the pipeline end-to-end tests: clips
- * made with ffmpeg, an event collector on Kafka, and checks of a stored HLS
- * tree with ffprobe. Real Kafka, MinIO and ffmpeg; nothing is mocked.
+ * Test support for the transcoder and the pipeline end-to-end tests: one way
+ * to start a transcoder (startTestTranscoder, through runtime.ts), clips made
+ * with ffmpeg, an event collector on Kafka, and checks of a stored HLS tree
+ * with ffprobe (node:assert, so benches and scripts can use them too). Real
+ * Kafka, MinIO and ffmpeg; nothing is mocked.
  */
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { protoPath as healthProtoPath } from "grpc-health-check";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
-import { expect } from "vitest";
 import type { VideoProgressSchema, VideoTranscoded, VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
-import { createEventProducer, ensureTopics } from "../../lib/kafka/index.ts";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { ensureTopics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createMinioClient } from "../../lib/storage/minio.ts";
+import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
+import { stackEnv } from "../../lib/testing/index.ts";
 import { loadTranscoderConfig } from "./config.ts";
-import { createTranscoder } from "./server.ts";
+import { startTranscoder, type RunningTranscoder, type StartTranscoderOptions } from "./runtime.ts";
+import { ladderArgs, probeFile, runProcess, type FfmpegPaths } from "./adapters/ffmpeg.ts";
+import { planLadder } from "./domain/ladder.ts";
+import type { EncodeSettings } from "./domain/ports.ts";
+import { interpretProbe } from "./domain/source.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
 import type { Topic } from "../../lib/kafka/index.ts";
 import { parseMediaPlaylist } from "./domain/hls.ts";
@@ -73,28 +84,131 @@ export async function ensurePipelineWorker(accept: (event: VideoUploaded) => boo
     socket.on("error", () => resolve(false));
   });
   if (open) return { started: false, stop: async () => undefined };
-  const logger = createLogger("transcoder-e2e", "silent");
-  const producer = createEventProducer({ brokers: config.KAFKA_BROKERS, clientId: "transcoder-e2e" });
-  const transcoder = createTranscoder({
-    brokers: config.KAFKA_BROKERS,
+  const transcoder = await startTranscoder({
+    healthPort: 0,
+    kafkaBrokers: config.KAFKA_BROKERS,
     groupId: `transcoder-e2e-${randomUUID()}`,
     clientId: "transcoder-e2e",
     accept,
-    producer,
-    minio: createMinioClient({ endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY }),
+    minio: { endpoint: config.MINIO_ENDPOINT, accessKey: config.MINIO_ACCESS_KEY, secretKey: config.MINIO_SECRET_KEY },
     mediaBucket: config.MINIO_MEDIA_BUCKET,
     ffmpeg: { ffmpeg: config.FFMPEG_PATH, ffprobe: config.FFPROBE_PATH },
     settings: { segmentSeconds: config.TRANSCODER_SEGMENT_SECONDS, preset: config.TRANSCODER_X264_PRESET, crf: config.TRANSCODER_CRF },
     workRoot: join(tmpdir(), `transcoder-e2e-${randomUUID()}`),
-    logger,
+    logger: createLogger("transcoder-e2e", "silent"),
     sessionTimeoutMs: config.TRANSCODER_SESSION_TIMEOUT_MS,
   });
-  await transcoder.start();
+  await transcoder.consuming;
+  return { started: true, stop: () => transcoder.stop() };
+}
+
+/** A transcoder started by startTestTranscoder. */
+export interface TestTranscoder extends RunningTranscoder {
+  /** The prefix of its topics (private to the test file). */
+  prefix: string;
+  /** Its work folder. */
+  workRoot: string;
+  /** Stores `body` as the video's source and announces it on video.uploaded. */
+  submit(videoId: string, body: Buffer, options?: SubmitOptions): Promise<void>;
+}
+
+/** How submit() announces a source. */
+export interface SubmitOptions {
+  /** Kafka key (default the video id): one key puts events in one partition, in order. */
+  partitionKey?: string;
+  /** Another bucket than the stack's source bucket: nothing is stored, only announced. */
+  sourceBucket?: string;
+}
+
+/**
+ * Starts a transcoder through runtime.ts the way main.ts does, on the test stack, with
+ * topics and a consumer group private to the calling test file, a silent logger, a free
+ * health port and ultrafast encodes; `overrides` change any option. Resolves once the
+ * worker consumes (unless awaitConsuming is false). stop() as in production.
+ */
+export async function startTestTranscoder(
+  name: string,
+  overrides: Partial<StartTranscoderOptions> = {},
+  { awaitConsuming = true }: { awaitConsuming?: boolean } = {},
+): Promise<TestTranscoder> {
+  const env = stackEnv();
+  const prefix = overrides.topicPrefix ?? testTopicPrefix();
+  const workRoot = overrides.workRoot ?? join(tmpdir(), `${name}-${randomUUID()}`);
+  const minio = { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey };
+  await ensureBucket(createMinioClient(minio), env.minioSourceBucket);
+  const running = await startTranscoder({
+    healthPort: 0,
+    kafkaBrokers: env.kafkaBrokers,
+    minio,
+    mediaBucket: env.minioMediaBucket,
+    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
+    settings: { segmentSeconds: 2, preset: "ultrafast", crf: 23 },
+    groupId: `${prefix}transcoder`,
+    clientId: name,
+    logger: createLogger(name, "silent"),
+    ...overrides,
+    topicPrefix: prefix,
+    workRoot,
+  });
+  if (awaitConsuming) await running.consuming;
   return {
-    started: true,
-    async stop() {
-      await transcoder.stop();
-      await producer.disconnect();
+    ...running,
+    prefix,
+    workRoot,
+    async submit(videoId, body, options = {}) {
+      const sourceBucket = options.sourceBucket ?? env.minioSourceBucket;
+      if (sourceBucket === env.minioSourceBucket) await running.minio.putObject(sourceBucket, `sources/${videoId}`, body, body.length);
+      await running.producer.publish(running.topics.videoUploaded, options.partitionKey ?? videoId, {
+        videoId,
+        ownerId: "owner",
+        channelId: "channel",
+        sourceBucket,
+        sourceKey: `sources/${videoId}`,
+        sizeBytes: BigInt(body.length),
+        contentType: "video/mp4",
+        uploadTime: timestampNow(),
+        eventId: randomUUID(),
+      });
+    },
+  };
+}
+
+type HealthClient = grpc.Client & { check(request: { service: string }, callback: (err: grpc.ServiceError | null, response: { status: string }) => void): void };
+
+/** The status ("SERVING", "NOT_SERVING"…) a gRPC health server at `address` gives `service`. */
+export function checkHealth(address: string, service: string): Promise<string> {
+  const definition = grpc.loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => HealthClient } } };
+  };
+  const client = new definition.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.check({ service }, (err, response) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(response.status);
+    });
+  });
+}
+
+/** The plain-ffmpeg baseline of a source: the ladder a job would make, as one ffmpeg command. */
+export interface PlainLadder {
+  /** The rungs a job would make of this source, highest first. */
+  rungNames: string[];
+  /** Runs the same ladder command a job runs (same rungs and settings) writing VOD HLS to `outputDir`, without stills or publishing. */
+  encode(outputDir: string): Promise<void>;
+}
+
+/** Probes `source` and plans its ladder as a job would (bench/pipeline's baseline). */
+export async function plainLadder(paths: FfmpegPaths, source: string, settings: EncodeSettings): Promise<PlainLadder> {
+  const probe = await probeFile(paths, source);
+  if (!probe) throw new Error(`cannot probe ${source}`);
+  const info = interpretProbe(probe, (await stat(source)).size);
+  const rungs = planLadder(info);
+  return {
+    rungNames: rungs.map((rung) => rung.name),
+    async encode(outputDir) {
+      for (const rung of rungs) await mkdir(join(outputDir, rung.name), { recursive: true });
+      await runProcess(paths.ffmpeg, ladderArgs({ input: source, outputDir, rungs, hasAudio: info.hasAudio, fps: info.fps, settings, playlistType: "vod", progress: false }));
     },
   };
 }
@@ -254,16 +368,16 @@ function verifyStills(ffprobe: string, local: string, done: VideoTranscoded, exp
   const inFolder = (key: string) => join(local, key.slice(`videos/${done.videoId}/`.length));
   for (const key of [done.posterKey, ...done.thumbnailKeys]) {
     const still = probeImage(ffprobe, inFolder(key));
-    expect(still.codec, key).toBe("mjpeg");
-    expect([still.width, still.height], key).toEqual(imageSize);
+    assert.equal(still.codec, "mjpeg", key);
+    assert.deepEqual([still.width, still.height], imageSize, key);
   }
-  expect(done.thumbnailKeys.length).toBeLessThanOrEqual(5);
+  assert.ok(done.thumbnailKeys.length <= 5, "at most 5 thumbnails");
   const sprite = probeImage(ffprobe, inFolder(done.storyboardSpriteKey));
   const tiles = [...vtt.matchAll(/#xywh=(\d+),(\d+),(\d+),(\d+)/g)].map((match) => match.slice(1).map(Number) as [number, number, number, number]);
-  expect(tiles.length).toBeGreaterThan(0);
+  assert.ok(tiles.length > 0, "the storyboard has tiles");
   for (const [x, y, width, height] of tiles) {
-    expect(x + width).toBeLessThanOrEqual(sprite.width);
-    expect(y + height).toBeLessThanOrEqual(sprite.height);
+    assert.ok(x + width <= sprite.width, "tile inside the sprite");
+    assert.ok(y + height <= sprite.height, "tile inside the sprite");
   }
 }
 
@@ -293,45 +407,45 @@ export interface VerifyContext {
  */
 export async function verifyLadder(ctx: VerifyContext, done: VideoTranscoded, expected: ExpectedLadder): Promise<void> {
   const videoId = done.videoId;
-  expect(Number(done.duration?.seconds ?? 0n) + (done.duration?.nanos ?? 0) / 1e9).toBeCloseTo(expected.duration, 0);
-  expect(done.renditions.map((rendition) => rendition.name).sort()).toEqual(Object.keys(expected.rungs).sort());
-  expect(done.masterPlaylistKey).toBe(`videos/${videoId}/master.m3u8`);
+  const duration = Number(done.duration?.seconds ?? 0n) + (done.duration?.nanos ?? 0) / 1e9;
+  assert.ok(Math.abs(duration - expected.duration) < 0.5, `duration ${duration} s, expected ${expected.duration} s`);
+  assert.deepEqual(done.renditions.map((rendition) => rendition.name).sort(), Object.keys(expected.rungs).sort());
+  assert.equal(done.masterPlaylistKey, `videos/${videoId}/master.m3u8`);
 
   const local = join(ctx.dir, videoId);
   const keys = await downloadVideo(ctx.minio, ctx.bucket, videoId, local);
-  for (const key of [done.posterKey, done.storyboardSpriteKey, done.storyboardVttKey, ...done.thumbnailKeys]) expect(keys).toContain(key);
-  expect(done.thumbnailKeys.length).toBeGreaterThan(0);
+  for (const key of [done.posterKey, done.storyboardSpriteKey, done.storyboardVttKey, ...done.thumbnailKeys]) assert.ok(keys.includes(key), `${key} is stored`);
+  assert.ok(done.thumbnailKeys.length > 0, "thumbnails were made");
   const vtt = await readFile(join(local, "storyboard.vtt"), "utf8");
-  expect(vtt).toMatch(/^WEBVTT/);
-  expect(vtt).toMatch(/storyboard\.jpg#xywh=0,0,160,\d+/);
+  assert.match(vtt, /^WEBVTT/);
+  assert.match(vtt, /storyboard\.jpg#xywh=0,0,160,\d+/);
   verifyStills(ctx.ffprobe, local, done, expected, vtt);
 
   const master = await readFile(join(local, "master.m3u8"), "utf8");
   const variants = parseMaster(master);
-  expect(variants.map((variant) => variant.uri).sort()).toEqual(Object.keys(expected.rungs).map((name) => `${name}/index.m3u8`).sort());
+  assert.deepEqual(variants.map((variant) => variant.uri).sort(), Object.keys(expected.rungs).map((name) => `${name}/index.m3u8`).sort());
   const boundaries: number[][] = [];
   for (const variant of variants) {
     const name = variant.uri.split("/")[0] ?? "";
     const [width, height] = expected.rungs[name] ?? [0, 0];
-    expect(variant.attributes).toMatch(/BANDWIDTH=\d+/);
-    expect(variant.attributes).toContain(`RESOLUTION=${width}x${height}`);
-    expect(variant.attributes).toMatch(expected.audio ? /CODECS="avc1\.6400[0-9a-f]{2},mp4a\.40\.2"/ : /CODECS="avc1\.6400[0-9a-f]{2}"/);
+    assert.match(variant.attributes, /BANDWIDTH=\d+/);
+    assert.ok(variant.attributes.includes(`RESOLUTION=${width}x${height}`), variant.attributes);
+    assert.match(variant.attributes, expected.audio ? /CODECS="avc1\.6400[0-9a-f]{2},mp4a\.40\.2"/ : /CODECS="avc1\.6400[0-9a-f]{2}"/);
     const playlistFile = join(local, variant.uri);
     const playlistText = await readFile(playlistFile, "utf8");
-    expect(playlistText).toContain("#EXT-X-ENDLIST");
-    expect(playlistText).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+    assert.ok(playlistText.includes("#EXT-X-ENDLIST"), `${variant.uri} has "#EXT-X-ENDLIST"`);
+    assert.ok(playlistText.includes("#EXT-X-PLAYLIST-TYPE:VOD"), `${variant.uri} has "#EXT-X-PLAYLIST-TYPE:VOD"`);
     const rung = probeRung(ctx.ffprobe, playlistFile, playlistText);
-    expect([rung.width, rung.height]).toEqual([width, height]);
-    expect(rung.videoCodec).toBe("h264");
-    expect(rung.pixFmt).toBe("yuv420p");
-    expect(rung.hasAudio).toBe(expected.audio);
-    expect(rung.duration).toBeGreaterThan(expected.duration - 0.5);
-    expect(rung.duration).toBeLessThan(expected.duration + 0.5);
-    for (const seconds of rung.segmentDurations.slice(0, -1)) expect(seconds).toBeGreaterThanOrEqual(1.9);
-    for (const seconds of rung.segmentDurations) expect(seconds).toBeLessThanOrEqual(4.1);
+    assert.deepEqual([rung.width, rung.height], [width, height]);
+    assert.equal(rung.videoCodec, "h264");
+    assert.equal(rung.pixFmt, "yuv420p");
+    assert.equal(rung.hasAudio, expected.audio);
+    assert.ok(Math.abs(rung.duration - expected.duration) < 0.5, `${variant.uri} lasts ${rung.duration} s`);
+    for (const seconds of rung.segmentDurations.slice(0, -1)) assert.ok(seconds >= 1.9, `segment of ${seconds} s`);
+    for (const seconds of rung.segmentDurations) assert.ok(seconds <= 4.1, `segment of ${seconds} s`);
     decodeRung(ctx.ffmpeg, playlistFile);
     boundaries.push(rung.segmentDurations);
   }
   // Keyframes aligned across rungs: the same segment boundaries everywhere.
-  for (const other of boundaries.slice(1)) expect(other).toEqual(boundaries[0]);
+  for (const other of boundaries.slice(1)) assert.deepEqual(other, boundaries[0]);
 }

@@ -1,41 +1,26 @@
 // The transcoder against real Kafka, MinIO and ffmpeg: sources are put
 // straight into MinIO and announced with video.uploaded on topics private to
-// this file; the worker runs in-process.
+// this file; the worker runs in-process (startTestTranscoder → runtime.ts).
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEventProducer, topics as platformTopics, type EventProducer } from "../../lib/kafka/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { createMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
+import { topics as platformTopics } from "../../lib/kafka/index.ts";
+import type { MinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { TRANSIENT_FAILURE_REASON } from "./handlers/video-uploaded.ts";
-import { createTranscoder, type Transcoder } from "./server.ts";
-import { collectEvents, downloadVideo, makeClip, testTopicPrefix, verifyLadder, type ClipOptions, type EventCollector, type ExpectedLadder } from "./testing.ts";
+import { TRANSIENT_FAILURE_REASON } from "./events/video-uploaded.ts";
+import { collectEvents, downloadVideo, makeClip, startTestTranscoder, verifyLadder, type ClipOptions, type EventCollector, type ExpectedLadder, type TestTranscoder } from "./testing.ts";
 
 const env = stackEnv();
 let dir: string;
 let minio: MinioClient;
-let producer: EventProducer;
-let transcoder: Transcoder;
+let transcoder: TestTranscoder;
 let events: EventCollector;
 const jobs: string[] = [];
 
-async function submit(videoId: string, body: Buffer, sourceBucket = env.minioSourceBucket): Promise<void> {
-  if (sourceBucket === env.minioSourceBucket) await minio.putObject(sourceBucket, `sources/${videoId}`, body, body.length);
-  await producer.publish(transcoder.topics.videoUploaded, videoId, {
-    videoId,
-    ownerId: "owner",
-    channelId: "channel",
-    sourceBucket,
-    sourceKey: `sources/${videoId}`,
-    sizeBytes: BigInt(body.length),
-    contentType: "video/mp4",
-    uploadTime: timestampNow(),
-    eventId: randomUUID(),
-  });
+function submit(videoId: string, body: Buffer, sourceBucket?: string): Promise<void> {
+  return transcoder.submit(videoId, body, sourceBucket ? { sourceBucket } : {});
 }
 
 async function clip(name: string, options: ClipOptions): Promise<Buffer> {
@@ -52,40 +37,25 @@ const ids = {
   empty: `empty-${randomUUID()}`,
   truncated: `trunc-${randomUUID()}`,
   audioOnly: `audio-${randomUUID()}`,
+  playlist: `playlist-${randomUUID()}`,
   missingBucket: `nobucket-${randomUUID()}`,
   afterBad: `after-${randomUUID()}`,
 };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "transcoder-test-"));
-  minio = createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey });
-  await ensureBucket(minio, env.minioSourceBucket);
-  await ensureBucket(minio, env.minioMediaBucket);
-  const prefix = testTopicPrefix();
-  producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "transcoder-test" });
-  const logger = createLogger("transcoder-test");
-  logger.level = "silent";
-  transcoder = createTranscoder({
-    brokers: env.kafkaBrokers,
-    groupId: `${prefix}transcoder`,
-    clientId: "transcoder-test",
-    producer,
-    minio,
-    mediaBucket: env.minioMediaBucket,
-    ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
+  transcoder = await startTestTranscoder("transcoder-test", {
     settings: { segmentSeconds: 2, preset: "veryfast", crf: 23 },
     workRoot: join(dir, "work"),
-    logger,
-    topicPrefix: prefix,
     attempts: 2,
     backoffMs: 100,
     onJob: (videoId, phase) => {
       if (phase === "start") jobs.push(videoId);
     },
   });
+  minio = transcoder.minio;
   const t = transcoder.topics;
   events = await collectEvents(env.kafkaBrokers, [t.videoUploaded, t.videoProgress, t.videoTranscoded, t.videoFailed, platformTopics.deadLetter]);
-  await transcoder.start();
 
   // Everything is queued up front (the worker takes one job at a time); each test waits for its own outcome.
   const good = await clip("landscape", { width: 640, height: 360, seconds: 4, audio: true });
@@ -102,6 +72,9 @@ beforeAll(async () => {
   const tone = join(dir, "tone.m4a");
   spawnSync(env.ffmpegPath, ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-c:a", "aac", tone]);
   await submit(ids.audioOnly, await readFile(tone));
+  // An "upload" that is an HLS playlist naming a real video on the worker's disk: ffmpeg must not follow it.
+  await clip("on-worker-disk", { width: 320, height: 240, seconds: 2, audio: false });
+  await submit(ids.playlist, Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nfile://${join(dir, "on-worker-disk.mp4")}\n#EXT-X-ENDLIST\n`));
   // A failure that is not the file's fault (here MinIO refuses the request) is retried, not reported at once.
   await submit(ids.missingBucket, Buffer.alloc(10), "Not_A_Valid_Bucket");
   await submit(ids.afterBad, await clip("after", { width: 320, height: 240, seconds: 2, audio: false }));
@@ -110,7 +83,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await transcoder?.stop();
   await events?.stop();
-  await producer?.disconnect();
   for (const id of Object.values(ids)) await minio?.removeObject(env.minioSourceBucket, `sources/${id}`).catch(() => undefined);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -141,6 +113,7 @@ describe("transcoder", () => {
     ["a zero-byte file", "empty", /empty/],
     ["a truncated mp4", "truncated", /not a video|truncated|damaged/],
     ["an audio-only file", "audioOnly", /no video stream/],
+    ["an HLS playlist naming a file on the worker", "playlist", /not a video/],
   ] as const)("fails %s with a readable reason, without retrying", async (_label, which, reason) => {
     const videoId = ids[which];
     const failed = await events.waitFor(transcoder.topics.videoFailed, videoId, 150_000);

@@ -5,21 +5,17 @@
 // saying which, and the consumer keeps serving (a valid event after them is
 // handled, its health stays SERVING).
 import { randomUUID } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VideoDeletedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { createEventProducer, EVENT_TYPE_HEADER, topics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createMinioClient } from "../../lib/storage/minio.ts";
 import { stackEnv, watchDeadLetters, type DeadLetterWatch } from "../../lib/testing/index.ts";
 import { createCatalogEventConsumer } from "../../services/catalog/jobs/event-consumer.ts";
 import { startCatalogHarness, type CatalogHarness } from "../../services/catalog/testing.ts";
 import { createPurgeConsumer } from "../../services/playback/events/purge-consumer.ts";
-import { createTranscoder, type Transcoder } from "../../services/transcoder/server.ts";
-import { collectEvents, testTopicPrefix, type EventCollector } from "../../services/transcoder/testing.ts";
+import { collectEvents, startTestTranscoder, testTopicPrefix, type EventCollector, type TestTranscoder } from "../../services/transcoder/testing.ts";
 
 const env = stackEnv();
 const logger = createLogger("kafka-hostile-test", "silent");
@@ -89,25 +85,12 @@ describe("catalog's event consumer", () => {
 });
 
 describe("the transcoder", () => {
-  let transcoder: Transcoder;
+  let transcoder: TestTranscoder;
   let events: EventCollector;
   beforeAll(async () => {
     const prefix = testTopicPrefix();
-    transcoder = createTranscoder({
-      brokers: env.kafkaBrokers,
-      groupId: `${prefix}transcoder`,
-      clientId: "kafka-hostile-test",
-      producer,
-      minio: createMinioClient({ endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey }),
-      mediaBucket: env.minioMediaBucket,
-      ffmpeg: { ffmpeg: env.ffmpegPath, ffprobe: env.ffprobePath },
-      settings: { segmentSeconds: 2, preset: "ultrafast", crf: 23 },
-      workRoot: join(tmpdir(), `kafka-hostile-${randomUUID()}`),
-      logger,
-      topicPrefix: prefix,
-    });
+    transcoder = await startTestTranscoder("kafka-hostile-test", { topicPrefix: prefix, logger });
     events = await collectEvents(env.kafkaBrokers, [transcoder.topics.videoFailed]);
-    await transcoder.start();
   }, 120_000);
   afterAll(async () => {
     await transcoder?.stop();

@@ -5,11 +5,30 @@
  * stills, the same arguments are the benchmark's plain ffmpeg baseline.
  */
 import { spawn } from "node:child_process";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Rung } from "../domain/ladder.ts";
-import type { StoryboardLayout } from "../domain/hls.ts";
+import type { Encoder, ImageOutputs, LadderJob } from "../domain/ports.ts";
 import type { ProbeJson } from "../domain/source.ts";
+
+
+/**
+ * The container formats (demuxers) a video upload may be in. Anything else — above all
+ * playlists (hls, concat) and image sequences, which make ffmpeg open further files or
+ * URLs named inside the upload — is refused before a byte of it is demuxed.
+ */
+export const ALLOWED_DEMUXERS = ["mov", "mp4", "matroska", "webm", "avi", "mpegts", "mpeg", "flv", "ogg", "asf"] as const;
+
+/**
+ * Input options for an untrusted source: local files only (no http, tcp, data, pipe…),
+ * and only the demuxers in ALLOWED_DEMUXERS.
+ */
+export const UNTRUSTED_INPUT_ARGS: readonly string[] = ["-protocol_whitelist", "file", "-format_whitelist", ALLOWED_DEMUXERS.join(",")];
+
+/**
+ * The whole environment of an ffmpeg or ffprobe child: a fixed search path and locale.
+ * Nothing of the transcoder's own environment (MinIO keys, Kafka addresses) reaches a
+ * process that parses untrusted files. FFMPEG_PATH/FFPROBE_PATH outside this path must be absolute.
+ */
+export const CHILD_ENV: Readonly<Record<string, string>> = { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" };
 
 /** Where the binaries are. */
 export interface FfmpegPaths {
@@ -41,7 +60,7 @@ export function runProcess(binary: string, args: readonly string[], options: Run
       reject(options.signal.reason instanceof Error ? options.signal.reason : new Error("aborted"));
       return;
     }
-    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"], env: CHILD_ENV });
     let stdout = "";
     let partial = "";
     let stderr = "";
@@ -73,63 +92,36 @@ export function runProcess(binary: string, args: readonly string[], options: Run
   });
 }
 
-/** ffprobe's JSON for a file, or undefined when ffprobe cannot read it at all. */
-export async function probeFile(paths: FfmpegPaths, file: string, signal?: AbortSignal): Promise<ProbeJson | undefined> {
+/**
+ * Longest ffprobe may take on one file. Probing reads a few MB of a local file, so a probe this
+ * slow means a file crafted to keep the demuxer busy: it is treated as unreadable (a permanent
+ * failure), not as an outage to retry.
+ */
+export const PROBE_TIMEOUT_MS = 60_000;
+
+/** ffprobe's JSON for a file, or undefined when ffprobe cannot read it at all (or not within timeoutMs). */
+export async function probeFile(paths: FfmpegPaths, file: string, signal?: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeJson | undefined> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const { stdout } = await runProcess(
       paths.ffprobe,
-      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file],
-      { signal },
+      ["-v", "error", ...UNTRUSTED_INPUT_ARGS, "-print_format", "json", "-show_format", "-show_streams", file],
+      { signal: signal ? AbortSignal.any([signal, timeout]) : timeout },
     );
     return JSON.parse(stdout) as ProbeJson;
   } catch (err) {
     if (err instanceof FfmpegError) return undefined;
+    if (timeout.aborted && !signal?.aborted) return undefined;
     throw err;
   }
 }
 
-/** Encoder settings shared by every rung. */
-export interface EncodeSettings {
-  /** Segment (and GOP) length in seconds. */
-  segmentSeconds: number;
-  /** x264 preset, for example "veryfast". */
-  preset: string;
-  crf: number;
-}
-
-/** Options for the ladder encode. */
-export interface LadderArgsOptions {
-  input: string;
-  outputDir: string;
-  rungs: readonly Rung[];
-  hasAudio: boolean;
-  fps: number;
-  settings: EncodeSettings;
+/** Options for the ladder's ffmpeg arguments. */
+export interface LadderArgsOptions extends LadderJob {
   /** EVENT playlists (growing, for early playback) or plain VOD ones (the benchmark's baseline). */
   playlistType: "event" | "vod";
   /** Add `-progress pipe:1` (machine-readable progress on stdout). */
   progress: boolean;
-  /** Also write the stills; omitted, only the ladder is encoded (the benchmark's baseline). */
-  images?: ImageOutputs | undefined;
-}
-
-/**
- * Stills taken from the decoded source inside the ladder run: `poster.jpg`
- * (the first frame at or after posterAtSeconds), `thumb_000.jpg`… (up to
- * thumbnailCount, thumbnailGapSeconds apart, from the start) and
- * `storyboard.jpg` (one tile every storyboard.interval seconds). `select`
- * looks at every frame but passes on only these few, so they cost a few
- * scaled frames and JPEG encodes instead of a second decode.
- */
-export interface ImageOutputs {
-  outputDir: string;
-  /** Size of the poster and thumbnails. */
-  width: number;
-  height: number;
-  posterAtSeconds: number;
-  thumbnailCount: number;
-  thumbnailGapSeconds: number;
-  storyboard: StoryboardLayout;
 }
 
 /** A select expression: at most `count` frames, `gap` seconds apart, the first at or after `from` seconds. */
@@ -175,7 +167,7 @@ export function ladderArgs(options: LadderArgsOptions): string[] {
     ...rungs.map((rung, index) => `[s${index}]scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p[v${index}]`),
     ...(options.images ? imageGraph(options.images) : []),
   ].join(";");
-  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", options.input, "-filter_complex", graph];
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", ...UNTRUSTED_INPUT_ARGS, "-i", options.input, "-filter_complex", graph];
   rungs.forEach((rung, index) => {
     args.push("-map", `[v${index}]`);
     if (options.hasAudio) args.push("-map", "0:a:0");
@@ -216,7 +208,10 @@ export async function encodeLadder(
   });
 }
 
-/** The thumbnails an encode with images wrote, in order. */
-export async function listThumbnails(outputDir: string): Promise<string[]> {
-  return (await readdir(outputDir)).filter((name) => /^thumb_\d{3}\.jpg$/.test(name)).sort();
+/** The encoder port (domain/ports.ts) on ffmpeg and ffprobe. */
+export function createFfmpegEncoder(paths: FfmpegPaths): Encoder {
+  return {
+    probe: (file, signal) => probeFile(paths, file, signal),
+    encodeLadder: (job, onProgress, signal) => encodeLadder(paths, { ...job, playlistType: "event", progress: true }, onProgress, signal),
+  };
 }

@@ -5,6 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { tombstoneKey } from "../../../lib/storage/media-keys.ts";
 import type { MinioClient } from "../../../lib/storage/minio.ts";
+import type { MediaStore } from "../domain/ports.ts";
+
 
 /** Content types of what the transcoder writes. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -23,24 +25,6 @@ function contentType(key: string): string {
 export interface MediaStoreOptions {
   client: MinioClient;
   mediaBucket: string;
-}
-
-/** Reads sources and writes media objects. */
-export interface MediaStore {
-  /** Size of a source object, or undefined when it does not exist. */
-  sourceSize(bucket: string, key: string): Promise<number | undefined>;
-  /** Downloads a source object to a local file. */
-  downloadSource(bucket: string, key: string, file: string): Promise<void>;
-  /** Uploads a local file to the media bucket; resolves with its size. */
-  putFile(key: string, file: string): Promise<number>;
-  /** Writes a small text object (a playlist, a WebVTT file) to the media bucket. */
-  putText(key: string, text: string): Promise<void>;
-  /** Reads a text object of the media bucket, or undefined when absent. */
-  getText(key: string): Promise<string | undefined>;
-  /** Removes every object under a prefix of the media bucket. */
-  removePrefix(prefix: string): Promise<void>;
-  /** Whether the video was deleted (its tombstone exists: lib/storage/media-keys.ts). */
-  isDeleted(videoId: string): Promise<boolean>;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -5,27 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { durationFromMs, timestampDate, timestampNow } from "@bufbuild/protobuf/wkt";
-import { eventHandler, PermanentError, type EventHandler, type EventMeta, type EventProducer, type Topic } from "../../../lib/kafka/index.ts";
+import { eventHandler, PermanentError, type EventHandler, type EventMeta, type EventProducer } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import { ATTR_VIDEO_ID, inSpan } from "../../../lib/telemetry/spans.ts";
-import type {
-  VideoUploaded,
-  VideoFailedSchema,
-  VideoProgressSchema,
-  VideoTranscodedSchema,
-  VideoUploadedSchema,
-} from "../../../gen/xtream/events/v1/video_events_pb.js";
+import type { VideoUploaded } from "../../../gen/xtream/events/v1/video_events_pb.js";
 import { createTranscoderMetrics } from "../adapters/transcoder-metrics.ts";
 import { UnplayableSourceError } from "../domain/source.ts";
-import { runTranscodeJob, videoPrefix, type TranscodeJobDeps } from "../jobs/transcode-job.ts";
-
-/** The topics the transcoder reads and writes. */
-export interface TranscoderTopics {
-  videoUploaded: Topic<typeof VideoUploadedSchema>;
-  videoProgress: Topic<typeof VideoProgressSchema>;
-  videoTranscoded: Topic<typeof VideoTranscodedSchema>;
-  videoFailed: Topic<typeof VideoFailedSchema>;
-}
+import { videoPrefix } from "../domain/job-result.ts";
+import { runTranscodeJob, type TranscodeJobDeps } from "../domain/transcode-job.ts";
+import type { TranscoderTopics } from "./topics.ts";
 
 /** Options for the video.uploaded handler. */
 export interface VideoUploadedHandlerOptions {

@@ -1,55 +1,38 @@
 /**
- * One transcode job: source from MinIO → ffprobe → the whole ladder in one
- * ffmpeg process → segments published to MinIO while they are written →
- * final VOD playlists; the same ffmpeg run writes the poster, thumbnails
- * and storyboard from the frames it decodes.
+ * The transcode use case: source from the media store → probe → the whole
+ * ladder in one encoder run (which also makes the stills from the frames it
+ * decodes) → segments published while they are written → final VOD
+ * playlists and the master.
  *
- * Why this shape: one ffmpeg process decodes the source once for every
- * rung, so the ladder costs what the plain ffmpeg command costs (a "fast low
- * rung first" pass would decode twice and encode the low rung twice, i.e.
- * cost more than 1.1x). Since all rungs advance together and segments are
- * 2 s, every rung has its first segment a few seconds in. Measured with
- * bench/pipeline on the shared 2-core machine (60 s 1080p30 source, 5 rungs,
- * load average 10-15 from other work): plain ffmpeg 179 s, pipeline 163 s
- * FinishUpload → video.transcoded (wall times are dominated by the other
- * load, so the ratio is only "about 1"), first playable rung after 9.7 s at
- * 4% encoded. Segments are 2 s (the shortest allowed) so the first one needs
- * only 2 s of encoded video.
+ * Why one encoder run: the source is decoded once for every rung, so the
+ * ladder costs what the plain ffmpeg command costs; all rungs advance
+ * together, and with 2 s segments every rung has its first segment a few
+ * seconds in (bench/pipeline measures both).
  *
- * Publication order is what keeps players safe: a segment is uploaded first,
- * then the media playlist naming it, then (once) the master naming that
- * playlist. A re-run (after SIGKILL, or a redelivered event) writes the same
- * keys; segment n always covers the same time span (keyframes are forced at
- * multiples of the segment length), and a rung's playlist is not republished
- * until the re-run has at least as many stored segments as the playlist
- * already published names (a finished one is left alone until the end), so
- * no published playlist ever names a missing one.
+ * Publication order keeps players safe (domain/rung-publisher.ts): a segment
+ * is uploaded first, then the media playlist naming it, then (once) the master
+ * naming that playlist. A re-run (after SIGKILL, or a redelivered event)
+ * writes the same keys, and segment n always covers the same time span
+ * (keyframes are forced at multiples of the segment length).
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../../lib/logger.ts";
 import { ATTR_VIDEO_ID, phaseSpans } from "../../../lib/telemetry/spans.ts";
-import { encodeLadder, listThumbnails, probeFile, type EncodeSettings, type FfmpegPaths, type ImageOutputs } from "../adapters/ffmpeg.ts";
-import type { MediaStore } from "../adapters/media-store.ts";
-import {
-  measureBandwidth,
-  parseMediaPlaylist,
-  planStoryboard,
-  renderMasterPlaylist,
-  renderMediaPlaylist,
-  renderStoryboardVtt,
-  type Segment,
-  type Variant,
-} from "../domain/hls.ts";
-import { codecsFor, nominalBandwidth, planLadder, type Rung } from "../domain/ladder.ts";
-import { interpretProbe, UnplayableSourceError } from "../domain/source.ts";
-import { jobTimeLimitMs, tooLongReason, type TimeLimits } from "../domain/time-limit.ts";
+import { measureBandwidth, renderMasterPlaylist, type Variant } from "./hls.ts";
+import { JobTimeLimitError, videoPrefix, type ProgressListener, type TranscodeResult } from "./job-result.ts";
+import { codecsFor, nominalBandwidth, planLadder } from "./ladder.ts";
+import type { EncodeSettings, Encoder, MediaStore } from "./ports.ts";
+import { createRungPublisher } from "./rung-publisher.ts";
+import { interpretProbe, UnplayableSourceError } from "./source.ts";
+import { planImages, storeImages } from "./stills.ts";
+import { jobTimeLimitMs, tooLongReason, type TimeLimits } from "./time-limit.ts";
 
 /** What the job needs from outside. */
 export interface TranscodeJobDeps {
   store: MediaStore;
-  ffmpeg: FfmpegPaths;
+  encoder: Encoder;
   settings: EncodeSettings;
   /** Folder for per-job temporary folders (deleted after each job). */
   workRoot: string;
@@ -63,50 +46,6 @@ export interface TranscodeJobInput {
   videoId: string;
   sourceBucket: string;
   sourceKey: string;
-}
-
-/** Progress as the job goes: percent encoded, and the rungs playable so far. */
-export type ProgressListener = (percent: number, playable: readonly string[]) => void;
-
-/** A finished rung, as video.transcoded reports it. */
-export interface RenditionResult {
-  name: string;
-  width: number;
-  height: number;
-  bandwidth: number;
-  codecs: string;
-  /** Relative to the video's folder, for example "720p/index.m3u8". */
-  playlistPath: string;
-}
-
-/** What a finished job stored. All keys are in the media bucket. */
-export interface TranscodeResult {
-  durationSeconds: number;
-  renditions: RenditionResult[];
-  masterKey: string;
-  posterKey: string;
-  thumbnailKeys: string[];
-  storyboardSpriteKey: string;
-  storyboardVttKey: string;
-  /** Wall time of each phase in ms (for logs: where a job's time went). */
-  phasesMs: { fetch: number; probe: number; encode: number; images: number; finish: number };
-}
-
-/** The media bucket folder of a video. */
-export function videoPrefix(videoId: string): string {
-  return `videos/${videoId}/`;
-}
-
-/** The job ran past its time limit (not an outage: a failed attempt). */
-export class JobTimeLimitError extends Error {
-  override name = "JobTimeLimitError";
-  constructor(limitMs: number) {
-    super(`the job took longer than its time limit (${Math.round(limitMs / 1000)} s)`);
-  }
-}
-
-interface StoredSegment extends Segment {
-  bytes: number;
 }
 
 /** Runs one job to the end; throws UnplayableSourceError for input no retry can fix. */
@@ -158,7 +97,7 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
       await store.downloadSource(input.sourceBucket, input.sourceKey, sourceFile);
       signal.throwIfAborted();
       endPhase("fetch", "probe");
-      const probe = await probeFile(deps.ffmpeg, sourceFile, signal);
+      const probe = await deps.encoder.probe(sourceFile, signal);
       if (!probe) throw new UnplayableSourceError("the file is not a video that can be read (unknown or damaged format)");
       const source = interpretProbe(probe, size);
       if (deps.limits) {
@@ -178,7 +117,7 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
       const images = planImages(join(dir, "images"), imageRung, source.duration, deps.settings.segmentSeconds);
       await mkdir(images.outputDir, { recursive: true });
 
-      const publishers = await Promise.all(rungs.map((rung) => createRungPublisher(deps, prefix, outDir, rung)));
+      const publishers = await Promise.all(rungs.map((rung) => createRungPublisher({ store, segmentSeconds: deps.settings.segmentSeconds }, prefix, outDir, rung)));
       const variants = (measured: boolean): Variant[] =>
         publishers
           .filter((publisher) => publisher.playable())
@@ -226,9 +165,8 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
       const local = new AbortController();
       const jobSignal = AbortSignal.any([signal, local.signal]);
       let finished = false;
-      const encoding = encodeLadder(
-        deps.ffmpeg,
-        { input: sourceFile, outputDir: outDir, rungs, hasAudio: source.hasAudio, fps: source.fps, settings: deps.settings, playlistType: "event", progress: true, images },
+      const encoding = deps.encoder.encodeLadder(
+        { input: sourceFile, outputDir: outDir, rungs, hasAudio: source.hasAudio, fps: source.fps, settings: deps.settings, images },
         (seconds) => {
           encoded = seconds;
         },
@@ -259,7 +197,7 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
       }
 
       endPhase("encode", "images");
-      const stills = await storeImages(deps, prefix, images, encodedSeconds);
+      const stills = await storeImages(store, prefix, images, encodedSeconds);
       endPhase("images", "finish");
       for (const publisher of publishers) await publisher.sync(true);
       await store.putText(`${prefix}master.m3u8`, renderMasterPlaylist(variants(true)));
@@ -283,88 +221,4 @@ export async function runTranscodeJob(deps: TranscodeJobDeps, input: TranscodeJo
       await rm(dir, { recursive: true, force: true });
     }
   }
-}
-
-interface RungPublisher {
-  rung: Rung;
-  stored: StoredSegment[];
-  /** True once a playlist of this rung naming at least one segment is in MinIO. */
-  playable(): boolean;
-  /** Uploads newly finished segments, then republishes the playlist (VOD with ENDLIST when final). */
-  sync(final: boolean): Promise<void>;
-}
-
-async function createRungPublisher(deps: TranscodeJobDeps, prefix: string, outDir: string, rung: Rung): Promise<RungPublisher> {
-  const key = `${prefix}${rung.name}/index.m3u8`;
-  // A playlist left by an earlier run of this job names segments that exist; keep it until we store as many.
-  const previous = await deps.store.getText(key);
-  const parsed = previous ? parseMediaPlaylist(previous) : undefined;
-  const floor = parsed?.segments.length ?? 0;
-  // A finished playlist (a redelivered job) stays as it is until this run's own final version.
-  const keepUntilFinal = parsed?.ended ?? false;
-  const stored: StoredSegment[] = [];
-  let published = 0;
-  const local = join(outDir, rung.name);
-  return {
-    rung,
-    stored,
-    playable: () => published > 0 || floor > 0,
-    async sync(final) {
-      let text: string;
-      try {
-        text = await readFile(join(local, "index.m3u8"), "utf8");
-      } catch {
-        return; // ffmpeg has not written the playlist yet
-      }
-      const { segments } = parseMediaPlaylist(text);
-      for (const segment of segments.slice(stored.length)) {
-        if (segment.uri.includes("/") || segment.uri.includes("..")) throw new Error(`unexpected segment name ${segment.uri}`);
-        const file = join(local, segment.uri);
-        const bytes = await deps.store.putFile(`${prefix}${rung.name}/${segment.uri}`, file);
-        stored.push({ ...segment, bytes });
-        await rm(file, { force: true });
-      }
-      if (final || (!keepUntilFinal && stored.length > published && stored.length >= floor)) {
-        await deps.store.putText(key, renderMediaPlaylist({ segments: stored, targetSeconds: deps.settings.segmentSeconds, complete: final }));
-        published = stored.length;
-      }
-    },
-  };
-}
-
-/** Where and how the encode makes the stills: sized like the image rung (at most 720p). */
-function planImages(outputDir: string, rung: Rung, duration: number, segmentSeconds: number): ImageOutputs {
-  const thumbnailCount = 5;
-  return {
-    outputDir,
-    width: rung.width,
-    height: rung.height,
-    // The poster at 10% of the video, on a segment boundary (a keyframe of every rung).
-    posterAtSeconds: Math.floor((duration * 0.1) / segmentSeconds) * segmentSeconds,
-    thumbnailCount,
-    thumbnailGapSeconds: Math.max(segmentSeconds, Math.floor(duration / thumbnailCount / segmentSeconds) * segmentSeconds),
-    storyboard: planStoryboard(duration, rung.width, rung.height, segmentSeconds),
-  };
-}
-
-/** Uploads the stills the encode wrote, and the storyboard's WebVTT. */
-async function storeImages(
-  deps: TranscodeJobDeps,
-  prefix: string,
-  images: ImageOutputs,
-  duration: number,
-): Promise<Pick<TranscodeResult, "posterKey" | "thumbnailKeys" | "storyboardSpriteKey" | "storyboardVttKey">> {
-  const posterKey = `${prefix}poster.jpg`;
-  const storyboardSpriteKey = `${prefix}storyboard.jpg`;
-  const storyboardVttKey = `${prefix}storyboard.vtt`;
-  await deps.store.putFile(posterKey, join(images.outputDir, "poster.jpg"));
-  const thumbnailKeys: string[] = [];
-  for (const name of await listThumbnails(images.outputDir)) {
-    const key = `${prefix}thumbs/${name}`;
-    await deps.store.putFile(key, join(images.outputDir, name));
-    thumbnailKeys.push(key);
-  }
-  await deps.store.putFile(storyboardSpriteKey, join(images.outputDir, "storyboard.jpg"));
-  await deps.store.putText(storyboardVttKey, renderStoryboardVtt(images.storyboard, duration, "storyboard.jpg"));
-  return { posterKey, thumbnailKeys, storyboardSpriteKey, storyboardVttKey };
 }
