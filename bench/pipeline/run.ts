@@ -36,6 +36,8 @@ import { loadTranscoderConfig, transcoderOptions } from "../../services/transcod
 import { startTranscoder } from "../../services/transcoder/runtime.ts";
 import { collectEvents, plainLadder } from "../../services/transcoder/testing.ts";
 import { createUploadClient, fileChunks, putChunks, startResumable, syntheticChunks, uploadStream } from "./upload-client.ts";
+import { processEnv } from "../../scripts/stack/process-profile.ts";
+import { median } from "../lib/stats.ts";
 
 const env = stackEnv();
 const root = process.cwd();
@@ -47,12 +49,6 @@ const BIG_CHUNK = 4 * 1024 * 1024 - 64;
 const SMALL_CHUNK = 64 * 1024;
 const log = (message: string) => console.log(`[pipeline] ${message}`);
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
-const median = (values: number[]) => {
-  if (values.length === 0) return Number.NaN; // a part left out by --only: null in the JSON
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 const children: ChildProcess[] = [];
 /** Stops the transcoder this run started in-process, if any. */
 let stopInProcess: () => Promise<void> = async () => undefined;
@@ -63,9 +59,11 @@ let stopInProcess: () => Promise<void> = async () => undefined;
  * `{ events: false }` keeps its uploads from reaching Kafka (see upload-child.ts).
  */
 async function startUploadChild({ events = true } = {}): Promise<{ child: ChildProcess; port: number; token: string; channelId: string }> {
-  // With the node flags the upload service is deployed with (scripts/stack/services.sh, k8s values).
-  const args = ["--max-semi-space-size=1", join(root, "bench/pipeline/upload-child.ts"), ...(events ? [] : ["--no-events"])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  // With the process flags the upload service is deployed with (its processEnv in k8s/xtream/values.yaml).
+  const profile = processEnv("upload");
+  const env = { ...process.env, ...profile, NODE_OPTIONS: [process.env["NODE_OPTIONS"], profile["NODE_OPTIONS"]].filter(Boolean).join(" ") };
+  const args = [join(root, "bench/pipeline/upload-child.ts"), ...(events ? [] : ["--no-events"])];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env });
   children.push(child);
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
