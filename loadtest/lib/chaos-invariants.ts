@@ -82,7 +82,7 @@ function settled(uploads: FinishedUpload[], videos: Map<string, Video | undefine
     name: "settled",
     ok: stuck.length === 0,
     detail: stuck.length
-      ? `${stuck.length} of ${uploads.length} not READY/FAILED-with-reason: ${stuck.map((u) => `${u.videoId}=${VideoStatus[videos.get(u.videoId)?.status ?? 0]}`).join(", ")}`
+      ? `${stuck.length} of ${uploads.length} not READY/FAILED-with-reason: ${stuck.slice(0, 5).map((u) => `${u.videoId}=${VideoStatus[videos.get(u.videoId)?.status ?? 0]}`).join(", ")}${stuck.length > 5 ? ", …" : ""}`
       : `${uploads.length} upload(s) READY or FAILED with a reason${failed.length ? ` (failed: ${failed.map((v) => v!.failureReason).join("; ")})` : ""}`,
   };
 }
