@@ -62,8 +62,8 @@ it("a clip survives SIGKILLs of upload mid-upload, transcoder mid-transcode and 
   const { session } = await api.identity.register({ email, password, handle: email.split("@")[0]!, displayName: "Chaos test" });
   const token = session!.accessToken;
   const { channel } = await api.channels.createChannel({ handle: `chaos_${randomUUID().slice(0, 8)}`, title: "Chaos", description: "" }, bearer(token));
-  // 20 s at 6 Mbit/s: three 5 MiB chunks (the platform's chunk size), and a transcode that lasts long enough to be hit.
-  const clip = await makeChaosClip(process.env["FFMPEG_PATH"] ?? "ffmpeg", join(DATA_DIR, "chaos", "clip-20s-6M.mp4"), 20, "6M");
+  // 12 s at 10 Mbit/s: three 5 MiB chunks (the platform's chunk size), and a transcode that lasts long enough to be hit.
+  const clip = await makeChaosClip(process.env["FFMPEG_PATH"] ?? "ffmpeg", join(DATA_DIR, "chaos", "clip-12s-10M.mp4"), 12, "10M");
   expect(clip.sizeBytes).toBeGreaterThan(10 * 2 ** 20);
 
   // 1. Upload killed after its first chunk; the client resumes from the committed offset once it is back.
