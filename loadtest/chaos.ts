@@ -25,7 +25,7 @@ import { readProc } from "./lib/soak-sampler.ts";
 import { DATA_DIR, localTargets, log, ROOT } from "./lib/run-tools.ts";
 
 const SERVICES = ["gateway", "identity", "catalog", "upload", "transcoder", "playback"];
-// Kafka last: today its restart leaves consumers stopped (loadtest/README.md), which would fail every later round.
+// Kafka last: today its restart can leave consumers stopped (loadtest/README.md), which would fail every later round.
 const COMPONENTS = ["redis", "postgres", "minio", "otelcol", "kafka"];
 const PID_DIR = join(ROOT, ".stack", "pids");
 /** Viewers must be served again within this long of the restarted process being healthy. */
