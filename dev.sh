@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Xtream's local stack: real Redis, PostgreSQL, Kafka (KRaft) and MinIO as
 # local processes on 127.0.0.1, plus the platform services.
-#   ./dev.sh up | down | status | logs [name] | web | seed | test | bench <name> | load <scenario> | soak --minutes N
+#   ./dev.sh up | down | status | logs [name] | web | seed | test | bench <name> | load <scenario> | soak --minutes N | chaos
 # State: .data/<component>/ (data, secrets in .data/stack.env), .stack/ (pids, logs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,6 +37,10 @@ usage: ./dev.sh <command>
                 RSS, heap, open fds and event-loop delay are sampled; starts the stack with --observability
                 (their heap and event-loop delay come from VictoriaMetrics); prints a row per sample, the trend
                 of each figure, one JSON line; exits 1 when something keeps growing after the warm-up
+  chaos [--faults gateway,redis,…] [--down 3] [--bound 120]
+                faults under load: SIGKILL each service and component in turn while viewers play and clips
+                upload, restart it as `up` does, check nothing was lost or duplicated and everything recovered;
+                prints a table per fault and one JSON line, exits 1 when an invariant broke (loopback only, bounded)
 Ports: XTREAM_REDIS_PORT=6390 XTREAM_PG_PORT=5440 XTREAM_KAFKA_PORT=9092
        XTREAM_KAFKA_CONTROLLER_PORT=9093 XTREAM_MINIO_PORT=9000 XTREAM_MINIO_CONSOLE_PORT=9001
 USAGE
@@ -275,6 +279,14 @@ cmd_soak() {
   node loadtest/soak.ts "$@"
 }
 
+# cmd_chaos: loadtest/chaos.ts against the stack, brought up first (idempotent).
+cmd_chaos() {
+  cmd_up >&2
+  cd "$ROOT"
+  say "chaos $*" >&2
+  node loadtest/chaos.ts "$@"
+}
+
 case "${1:-}" in
   up)
     [[ "${2:-}" == --observability ]] && export XTREAM_OBSERVABILITY=1
@@ -289,6 +301,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   load) shift; cmd_load "$@" ;;
   soak) shift; cmd_soak "$@" ;;
+  chaos) shift; cmd_chaos "$@" ;;
   cluster) shift; bash "$ROOT/scripts/k8s/cluster.sh" "${1:-status}" ;;
   redrive) shift; cmd_redrive "$@" ;;
   -h | --help | help) usage ;;

@@ -21,6 +21,8 @@ export interface Platform {
   logDir: string;
   /** The processes by name (identity, catalog, upload, transcoder, playback, gateway): alive, pid for /proc. */
   processes: Record<string, ChildProcess>;
+  /** Starts the named process again (after it died or was killed) and waits until it listens; replaces it in `processes`. */
+  restart(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +80,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const children: ChildProcess[] = [];
   const processes: Record<string, ChildProcess> = {};
   const run = (name: string, main: string) => {
-    const log = createWriteStream(join(logDir, `${name}.log`));
+    const log = createWriteStream(join(logDir, `${name}.log`), { flags: processes[name] ? "a" : "w" });
     // The edge reads MinIO as the read-only user, as under ./dev.sh up and in the chart.
     const own = name === "playback" ? { ...env, MINIO_ACCESS_KEY: process.env["EDGE_MINIO_ACCESS_KEY"], MINIO_SECRET_KEY: process.env["EDGE_MINIO_SECRET_KEY"] } : env;
     const child = spawn(process.execPath, ["--enable-source-maps", "--import", "./lib/telemetry/register.ts", main], { cwd: ROOT, env: own, stdio: ["ignore", "pipe", "pipe"] });
@@ -115,7 +117,23 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${ports.gateway}`, edgeUrl, logDir, processes, stop };
+  const portsOf: Record<string, number[]> = {
+    identity: [ports.identity],
+    catalog: [ports.catalog],
+    upload: [ports.upload],
+    transcoder: [ports.transcoder],
+    playback: [ports.playbackGrpc, ports.playbackHttp],
+    gateway: [ports.gateway],
+  };
+  const restart = async (name: string) => {
+    const old = processes[name];
+    if (!old || !portsOf[name]) throw new Error(`no platform process named ${name}`);
+    if (old.exitCode === null && old.signalCode === null) throw new Error(`${name} is still running`);
+    children.splice(children.indexOf(old), 1);
+    const child = run(name, name === "gateway" ? "gateway/main.ts" : `services/${name}/main.ts`);
+    await Promise.all(portsOf[name].map((port) => waitForPort(port, [child], logDir)));
+  };
+  return { url: `http://127.0.0.1:${ports.gateway}`, edgeUrl, logDir, processes, restart, stop };
 }
 
 async function waitForPort(port: number, children: ChildProcess[], logDir: string): Promise<void> {
