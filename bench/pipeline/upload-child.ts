@@ -16,7 +16,7 @@ import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../../services/catalog/server.ts";
 import { createCatalogVideoRegistry } from "../../services/upload/adapters/catalog-video-registry.ts";
-import { startUploadService } from "../../services/upload/runtime.ts";
+import { startUpload } from "../../services/upload/runtime.ts";
 
 const env = stackEnv();
 const logger = createLogger("bench-upload", "silent");
@@ -26,7 +26,7 @@ const catalogPool = createPgPool(database.url, 4);
 await migrateCatalog(catalogPool);
 const catalog = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
 const catalogPort = await catalog.listen("127.0.0.1", 0);
-const upload = await startUploadService({
+const upload = await startUpload({
   port: 0,
   databaseUrl: database.url,
   minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },

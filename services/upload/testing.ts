@@ -15,7 +15,7 @@ import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type 
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import type { UploadLimits } from "./domain/index.ts";
-import { startUploadService, type RunningUploadService, type StartUploadServiceOptions } from "./runtime.ts";
+import { startUpload, type RunningUpload, type StartUploadOptions } from "./runtime.ts";
 
 /** A received video.uploaded record. */
 export interface ReceivedUploaded {
@@ -26,7 +26,7 @@ export interface ReceivedUploaded {
 
 /** The upload service on port 0 with a real catalog server, a throwaway database, and a video.uploaded reader. */
 export interface UploadHarness {
-  upload: RunningUploadService;
+  upload: RunningUpload;
   catalogPool: Pool;
   /** host:port of the catalog server. */
   catalogAddress: string;
@@ -61,7 +61,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
   catalogRelay.start();
   // video.deleted is shared with the running stack: take only this database's videos.
   const ownVideo = async (videoId: string) => ((await catalogPool.query("SELECT 1 FROM catalog.videos WHERE id::text = $1", [videoId])).rowCount ?? 0) > 0;
-  const options: StartUploadServiceOptions = {
+  const options: StartUploadOptions = {
     port: 0,
     databaseUrl: database.url,
     minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
@@ -76,7 +76,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },
     outboxPollMs: 200,
   };
-  let upload = await startUploadService(options);
+  let upload = await startUpload(options);
 
   const uploaded = new Map<string, ReceivedUploaded[]>();
   const kafka = new Kafka({ clientId: "upload-test", brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -109,7 +109,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     },
     async restartUpload() {
       await upload.stop(1000);
-      upload = await startUploadService(options);
+      upload = await startUpload(options);
     },
     catalogPool,
     catalogAddress: `127.0.0.1:${catalogPort}`,
