@@ -1,28 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { fromBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import type { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
-import { VideoUploadedSchema, type VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
+import type { VideoUploadedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
-import { createEventProducer, ensureTopics, topics } from "../../lib/kafka/index.ts";
+import { createEventProducer, topics } from "../../lib/kafka/index.ts";
 import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type TestDatabase } from "../../lib/testing/index.ts";
+import { collectEvents, createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type CollectedRecord, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
 import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import type { UploadLimits } from "./domain/index.ts";
 import { startUpload, type RunningUpload, type StartUploadOptions } from "./runtime.ts";
 
 /** A received video.uploaded record. */
-export interface ReceivedUploaded {
-  event: VideoUploaded;
-  key: string;
-  headers: Record<string, string>;
-}
+export type ReceivedUploaded = CollectedRecord<typeof VideoUploadedSchema>;
 
 /** The upload service on port 0 with a real catalog server, a throwaway database, and a video.uploaded reader. */
 export interface UploadHarness {
@@ -32,8 +26,8 @@ export interface UploadHarness {
   catalogAddress: string;
   /** Issues access tokens the services accept. */
   tokenFor(userId: string): Promise<string>;
-  /** video.uploaded records seen since the harness started, by video id. */
-  uploaded: Map<string, ReceivedUploaded[]>;
+  /** video.uploaded records of a video (its id is the key), undefined before the first. */
+  uploaded: { get(videoId: string): ReceivedUploaded[] | undefined };
   /** Stops the upload service and starts a new one on the same database (a new port). */
   restartUpload(): Promise<void>;
   /** An UploadService client calling as userId (anonymous when omitted). */
@@ -78,23 +72,13 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
   };
   let upload = await startUpload(options);
 
-  const uploaded = new Map<string, ReceivedUploaded[]>();
-  const kafka = new Kafka({ clientId: "upload-test", brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({ groupId: `upload-test-${randomUUID()}` });
-  await consumer.connect();
-  await ensureTopics(kafka, [topics.videoUploaded.name]);
-  // From the beginning (records are matched by video id), so nothing is missed while the group joins.
-  await consumer.subscribe({ topic: topics.videoUploaded.name, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const event = fromBinary(VideoUploadedSchema, message.value ?? Buffer.alloc(0));
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-      const list = uploaded.get(event.videoId) ?? [];
-      list.push({ event, key: message.key?.toString() ?? "", headers });
-      uploaded.set(event.videoId, list);
+  const collector = await collectEvents(env.kafkaBrokers, [topics.videoUploaded]);
+  const uploaded = {
+    get(videoId: string) {
+      const records = collector.records(topics.videoUploaded, videoId);
+      return records.length > 0 ? records : undefined;
     },
-  });
+  };
   const clientFor = async <S extends typeof UploadService | typeof ChannelService | typeof VideoService>(service: S, address: string, userId?: string) => {
     const token = userId ? await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : undefined;
     return createServiceClient(service, {
@@ -125,7 +109,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
       return channel.id;
     },
     async close() {
-      await consumer.disconnect();
+      await collector.stop();
       await upload.stop(1000);
       await catalogRelay.stop();
       await catalogProducer.disconnect();
