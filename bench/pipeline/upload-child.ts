@@ -15,7 +15,6 @@ import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../../services/catalog/server.ts";
-import { createCatalogVideoRegistry } from "../../services/upload/adapters/catalog-video-registry.ts";
 import { startUpload } from "../../services/upload/runtime.ts";
 
 const env = stackEnv();
@@ -35,7 +34,7 @@ const upload = await startUpload({
   // Deletions are not the bench's business (and must not touch the stack's videos).
   purge: { groupId: `bench-upload-purge-${randomUUID()}`, accept: () => false },
   kafkaBrokers: env.kafkaBrokers,
-  videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
+  catalog: { address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY },
   verifier: tokens.verifier,
   logger,
   outboxPollMs: 100,

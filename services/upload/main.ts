@@ -1,6 +1,5 @@
 import { identityTokenVerifier } from "../../lib/auth/index.ts";
 import { runService } from "../../lib/process/index.ts";
-import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import { loadUploadConfig } from "./config.ts";
 import { startUpload } from "./runtime.ts";
 
@@ -17,7 +16,7 @@ runService({
       mediaBucket: config.MINIO_MEDIA_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
       kafkaTopicPartitions: config.KAFKA_TOPIC_PARTITIONS,
-      videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! }),
+      catalog: { address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! },
       verifier: identityTokenVerifier(config.IDENTITY_ADDR),
       logger,
       limits: {

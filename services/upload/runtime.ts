@@ -7,6 +7,7 @@ import { createOutboxRelay, type OutboxRelay } from "../../lib/outbox/index.ts";
 import { createMinioClient, createStreamingMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { UPLOAD_SCHEMA } from "./adapters/pg-session-repository.ts";
 import type { UploadLimits, VideoRegistry } from "./domain/index.ts";
+import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import { createMinioMediaCleaner } from "./adapters/minio-media-cleaner.ts";
 import { createPgPurgeQueue } from "./adapters/pg-purge-queue.ts";
 import { createDeletedVideosConsumer, type DeletedVideosConsumerOptions } from "./events/deleted-videos-consumer.ts";
@@ -27,7 +28,10 @@ export interface StartUploadOptions {
   kafkaBrokers: string[];
   /** Partitions of video.uploaded when the outbox relay is the first to write it. */
   kafkaTopicPartitions?: number;
-  videos: VideoRegistry;
+  /** The catalog, where videos are created (CreateVideo with the first service key). */
+  catalog: { address: string; serviceKey: string };
+  /** Replaces the catalog client built from `catalog` (domain tests). */
+  videos?: VideoRegistry;
   verifier: TokenVerifier;
   logger: Logger;
   limits?: Partial<UploadLimits>;
@@ -92,7 +96,7 @@ export async function startUpload(options: StartUploadOptions): Promise<RunningU
     minio,
     streamingMinio: createStreamingMinioClient(options.minio),
     sourceBucket: options.sourceBucket,
-    videos: options.videos,
+    videos: options.videos ?? createCatalogVideoRegistry(options.catalog),
     verifier: options.verifier,
     logger: options.logger,
     ...(options.limits ? { limits: options.limits } : {}),

@@ -11,7 +11,6 @@ import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { collectEvents, createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type CollectedRecord, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
-import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import type { UploadLimits } from "./domain/index.ts";
 import { startUpload, type RunningUpload, type StartUploadOptions } from "./runtime.ts";
 
@@ -64,7 +63,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     // Passes are run by the tests (upload.purge.runOnce()).
     purge: { graceMs: overrides.deleteGraceMs ?? 0, intervalMs: 3_600_000, groupId: `upload-test-purge-${randomUUID()}`, accept: ownVideo },
     kafkaBrokers: env.kafkaBrokers,
-    videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
+    catalog: { address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY },
     verifier: tokens.verifier,
     logger,
     limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },
