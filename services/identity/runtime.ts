@@ -5,6 +5,7 @@ import type { GrpcServer } from "../../lib/grpc/index.ts";
 import { createEventProducer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { createOutboxRelay, type OutboxRelay } from "../../lib/outbox/index.ts";
+import { dialAddress } from "../../lib/process/index.ts";
 import type { PasswordHasher, ScryptParams } from "./domain/passwords.ts";
 import { createRefreshTokenSweeper, type RefreshTokenSweeper } from "./jobs/refresh-token-sweeper.ts";
 import { IDENTITY_SCHEMA, migrateIdentity } from "./migrations/migrate.ts";
@@ -121,7 +122,7 @@ export async function startIdentity(options: StartIdentityOptions): Promise<Runn
   relay.start();
   return {
     port,
-    address: `${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`,
+    address: dialAddress(host, port),
     server,
     applied,
     sweeper,

@@ -2,7 +2,7 @@ import type { TokenVerifier } from "../../lib/auth/index.ts";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createEventProducer, type EventConsumer, type EventProducer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { keepRetrying } from "../../lib/process/index.ts";
+import { dialAddress, keepRetrying } from "../../lib/process/index.ts";
 import { createOutboxRelay, type OutboxRelay } from "../../lib/outbox/index.ts";
 import { createMinioClient, createStreamingMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { UPLOAD_SCHEMA } from "./adapters/pg-session-repository.ts";
@@ -126,7 +126,7 @@ export async function startUpload(options: StartUploadOptions): Promise<RunningU
   const host = options.host ?? "127.0.0.1";
   return {
     port,
-    address: `${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`,
+    address: dialAddress(host, port),
     server,
     pool,
     minio,
