@@ -3,7 +3,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdentityService } from "../gen/xtream/identity/v1/identity_service_pb.js";
 import { createLogger } from "../lib/logger.ts";
-import { createIdentityHarness, newAccount, type IdentityHarness } from "../services/identity/test-harness.ts";
+import { createIdentityHarness, newAccount, type IdentityHarness } from "../services/identity/testing.ts";
 import { createGateway, decoratedBackend, type Gateway } from "./server.ts";
 import { readCookie, withSessionCookies } from "./session-cookie.ts";
 

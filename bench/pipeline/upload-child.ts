@@ -15,8 +15,7 @@ import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../../services/catalog/server.ts";
-import { createCatalogVideoRegistry } from "../../services/upload/adapters/catalog-video-registry.ts";
-import { startUploadService } from "../../services/upload/runtime.ts";
+import { startUpload } from "../../services/upload/runtime.ts";
 
 const env = stackEnv();
 const logger = createLogger("bench-upload", "silent");
@@ -26,7 +25,7 @@ const catalogPool = createPgPool(database.url, 4);
 await migrateCatalog(catalogPool);
 const catalog = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
 const catalogPort = await catalog.listen("127.0.0.1", 0);
-const upload = await startUploadService({
+const upload = await startUpload({
   port: 0,
   databaseUrl: database.url,
   minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
@@ -35,7 +34,7 @@ const upload = await startUploadService({
   // Deletions are not the bench's business (and must not touch the stack's videos).
   purge: { groupId: `bench-upload-purge-${randomUUID()}`, accept: () => false },
   kafkaBrokers: env.kafkaBrokers,
-  videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
+  catalog: { address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY },
   verifier: tokens.verifier,
   logger,
   outboxPollMs: 100,

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { stackEnv } from "./stack-env.ts";
 
-/** A throwaway PostgreSQL database on the real server, dropped by drop(). */
+/** A throwaway PostgreSQL database on the real server, dropped by drop() (which retries). */
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;
@@ -21,10 +22,27 @@ export async function createTestDatabase(prefix = "test"): Promise<TestDatabase>
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: base.toString() });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      // DROP … WITH (FORCE) can fail while an autovacuum or another session is in
+      // the database for a moment: retry a few times (0.5 s, 1 s, 1.5 s, 2 s).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await dropDatabase(base, name);
+          return;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await sleep(500 * attempt);
+        }
+      }
     },
   };
+}
+
+async function dropDatabase(base: URL, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: base.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }

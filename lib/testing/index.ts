@@ -12,3 +12,5 @@ export type { StackComponent } from "./stack-control.ts";
 export { watchDeadLetters } from "./dead-letters.ts";
 export type { DeadLetterWatch, SeenDeadLetter } from "./dead-letters.ts";
 export { TEST_SERVICE_KEY } from "./service-key.ts";
+export { collectEvents } from "./event-collector.ts";
+export type { CollectedRecord, EventCollector } from "./event-collector.ts";

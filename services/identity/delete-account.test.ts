@@ -3,7 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccountDeletedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { codeOf, failureOf } from "../../lib/testing/index.ts";
-import { createIdentityHarness, newAccount, withToken, type IdentityHarness, type RunningIdentity } from "./test-harness.ts";
+import { createIdentityHarness, newAccount, withToken, type IdentityHarness, type RunningIdentity } from "./testing.ts";
 
 // DeleteAccount against a real identity server and PostgreSQL: the password
 // is entered again, the account and its sessions are gone, and

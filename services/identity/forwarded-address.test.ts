@@ -7,7 +7,7 @@ import { createLogger } from "../../lib/logger.ts";
 import { codeOf, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
 import { platformBackends } from "../../gateway/routes.ts";
 import { createGateway, type Gateway } from "../../gateway/server.ts";
-import { createIdentityHarness, type IdentityHarness, type RunningIdentity } from "./test-harness.ts";
+import { createIdentityHarness, type IdentityHarness, type RunningIdentity } from "./testing.ts";
 
 // Identity believes a forwarded client address only from the gateway (calls
 // carrying its service credential); anyone else is counted by the peer, so a

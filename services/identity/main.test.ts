@@ -6,7 +6,7 @@ import { generateSigningKey } from "../../lib/auth/index.ts";
 import { createServiceClient } from "../../lib/grpc/index.ts";
 import { createTestDatabase, stackEnv, type TestDatabase } from "../../lib/testing/index.ts";
 import { IdentityService } from "../../gen/xtream/identity/v1/identity_service_pb.js";
-import { newAccount } from "./test-harness.ts";
+import { newAccount } from "./testing.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 let db: TestDatabase;

@@ -9,7 +9,7 @@ import { createGrpcServer, registerService, type GrpcServer } from "../../lib/gr
 import { createLogger } from "../../lib/logger.ts";
 import { codeOf, createEchoService } from "../../lib/testing/index.ts";
 import { createGateway, type Gateway } from "../../gateway/server.ts";
-import { createIdentityHarness, newAccount, withToken, type IdentityHarness, type RunningIdentity } from "./test-harness.ts";
+import { createIdentityHarness, newAccount, withToken, type IdentityHarness, type RunningIdentity } from "./testing.ts";
 
 // Logout and password change revoke outstanding access tokens within
 // seconds, wherever tokens are verified: a service's verifier (lib/auth),

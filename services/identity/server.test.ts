@@ -3,7 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../../lib/auth/index.ts";
 import { failureOf as failure } from "../../lib/testing/index.ts";
-import { createIdentityHarness, newAccount, withToken, type IdentityHarness, type RunningIdentity } from "./test-harness.ts";
+import { createIdentityHarness, newAccount, withToken, type IdentityHarness, type RunningIdentity } from "./testing.ts";
 
 let harness: IdentityHarness;
 let identity: RunningIdentity;

@@ -10,7 +10,7 @@ import { createPgIdentityStore } from "./adapters/pg-identity-store.ts";
 import { createRedisLoginRateLimiter } from "./adapters/redis-login-rate-limiter.ts";
 import { createIdentity } from "./domain/identity.ts";
 import { createPasswordHasher, type PasswordHasher, type ScryptParams } from "./domain/passwords.ts";
-import { createIdentityHandlers } from "./handlers/identity-handlers.ts";
+import { createIdentityHandlers } from "./rpc/identity-handlers.ts";
 
 export interface IdentityServerOptions {
   pool: Pool;
@@ -36,7 +36,7 @@ export interface IdentityServerOptions {
 /**
  * Builds the identity gRPC server (not listening): PostgreSQL store, Redis
  * login limits, scrypt passwords and ES256 access tokens. Migrations are the
- * caller's job (main.ts runs them before this).
+ * caller's job (runtime.ts runs them before this).
  */
 export function createIdentityServer(options: IdentityServerOptions): GrpcServer {
   const issuer = createTokenIssuer({ keys: options.signingKeys, ttlSeconds: options.accessTokenTtlSeconds });

@@ -4,7 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VideoFailedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { codeOf } from "../../lib/testing/index.ts";
-import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
+import { startUploadHarness, type UploadHarness } from "./testing.ts";
 
 // A StartUpload whose multipart upload cannot be opened (here: its bucket is
 // gone) must not leave the video the catalog created UPLOADING forever: the

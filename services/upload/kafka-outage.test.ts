@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
+import { startUploadHarness, type UploadHarness } from "./testing.ts";
 
 // Stopping Kafka disturbs whatever else runs at that moment: this file keeps
 // the outage short and always restarts Kafka.

@@ -1,14 +1,13 @@
 import { identityTokenVerifier } from "../../lib/auth/index.ts";
 import { runService } from "../../lib/process/index.ts";
-import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import { loadUploadConfig } from "./config.ts";
-import { startUploadService } from "./runtime.ts";
+import { startUpload } from "./runtime.ts";
 
 runService({
   name: "upload",
   async start(logger) {
     const config = loadUploadConfig();
-    const service = await startUploadService({
+    const upload = await startUpload({
       host: config.UPLOAD_GRPC_HOST,
       port: config.UPLOAD_GRPC_PORT,
       databaseUrl: config.DATABASE_URL,
@@ -17,7 +16,7 @@ runService({
       mediaBucket: config.MINIO_MEDIA_BUCKET,
       kafkaBrokers: config.KAFKA_BROKERS,
       kafkaTopicPartitions: config.KAFKA_TOPIC_PARTITIONS,
-      videos: createCatalogVideoRegistry({ address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! }),
+      catalog: { address: config.CATALOG_ADDR, serviceKey: config.INTERNAL_SERVICE_KEYS[0]! },
       verifier: identityTokenVerifier(config.IDENTITY_ADDR),
       logger,
       limits: {
@@ -34,7 +33,7 @@ runService({
       expiryIntervalMs: config.UPLOAD_EXPIRY_INTERVAL_SECONDS * 1000,
       purge: { graceMs: config.UPLOAD_DELETE_GRACE_SECONDS * 1000, intervalMs: config.UPLOAD_PURGE_INTERVAL_SECONDS * 1000, groupId: config.UPLOAD_PURGE_GROUP },
     });
-    logger.info({ port: service.port }, "upload service listening");
-    return { stop: () => service.stop() };
+    logger.info({ port: upload.port }, "upload service listening");
+    return { stop: () => upload.stop() };
   },
 });

@@ -13,7 +13,7 @@ import { stackEnv } from "../../lib/testing/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createCatalogEventConsumer } from "../catalog/jobs/event-consumer.ts";
 import { createPgPurgeQueue } from "./adapters/pg-purge-queue.ts";
-import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
+import { startUploadHarness, type UploadHarness } from "./testing.ts";
 
 const MiB = 1024 * 1024;
 const env = stackEnv();

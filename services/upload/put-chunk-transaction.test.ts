@@ -6,7 +6,7 @@ import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts
 import { createMinioSourceStore } from "./adapters/minio-source-store.ts";
 import { createPgSessionRepository } from "./adapters/pg-session-repository.ts";
 import { createUploadManager, defaultLimits, type SourceStore } from "./domain/index.ts";
-import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
+import { startUploadHarness, type UploadHarness } from "./testing.ts";
 
 // PutChunk must not hold a database transaction (and the session row's lock)
 // while it sends the chunk to MinIO. The real store, wrapped so that, in the

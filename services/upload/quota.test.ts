@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureOf } from "../../lib/testing/index.ts";
-import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
+import { startUploadHarness, type UploadHarness } from "./testing.ts";
 
 // Per-account quotas against the real upload service, catalog, PostgreSQL and MinIO.
 const MiB = 1024 * 1024;

@@ -2,18 +2,21 @@ import type { TokenVerifier } from "../../lib/auth/index.ts";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createEventProducer, type EventConsumer, type EventProducer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { dialAddress, keepRetrying } from "../../lib/process/index.ts";
 import { createOutboxRelay, type OutboxRelay } from "../../lib/outbox/index.ts";
 import { createMinioClient, createStreamingMinioClient, ensureBucket, type MinioClient } from "../../lib/storage/minio.ts";
 import { UPLOAD_SCHEMA } from "./adapters/pg-session-repository.ts";
 import type { UploadLimits, VideoRegistry } from "./domain/index.ts";
+import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import { createMinioMediaCleaner } from "./adapters/minio-media-cleaner.ts";
 import { createPgPurgeQueue } from "./adapters/pg-purge-queue.ts";
-import { createDeletedVideosConsumer, type DeletedVideosConsumerOptions } from "./jobs/deleted-videos-consumer.ts";
+import { createDeletedVideosConsumer, type DeletedVideosConsumerOptions } from "./events/deleted-videos-consumer.ts";
 import { createExpiryJob, type ExpiryJob } from "./jobs/expire-sessions.ts";
 import { createMediaPurgeJob, type MediaPurgeJob } from "./jobs/purge-media.ts";
-import { createUploadServer, migrateUploadDatabase, type UploadServer } from "./server.ts";
+import { migrateUpload } from "./migrations/migrate.ts";
+import { createUploadServer, type UploadServer } from "./server.ts";
 
-export interface StartUploadServiceOptions {
+export interface StartUploadOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
@@ -25,7 +28,10 @@ export interface StartUploadServiceOptions {
   kafkaBrokers: string[];
   /** Partitions of video.uploaded when the outbox relay is the first to write it. */
   kafkaTopicPartitions?: number;
-  videos: VideoRegistry;
+  /** The catalog, where videos are created (CreateVideo with the first service key). */
+  catalog: { address: string; serviceKey: string };
+  /** Replaces the catalog client built from `catalog` (domain tests). */
+  videos?: VideoRegistry;
   verifier: TokenVerifier;
   logger: Logger;
   limits?: Partial<UploadLimits>;
@@ -44,9 +50,11 @@ export interface StartUploadServiceOptions {
   };
 }
 
-/** A running upload service: server, outbox relay and expiry job. */
-export interface RunningUploadService {
+/** A running upload service: server, outbox relay, jobs and the video.deleted consumer. */
+export interface RunningUpload {
   port: number;
+  /** host:port to dial. */
+  address: string;
   server: UploadServer;
   pool: Pool;
   minio: MinioClient;
@@ -65,7 +73,7 @@ export interface RunningUploadService {
  * the outbox relay to Kafka and the session-expiry job — from plain options,
  * so main.ts, tests and benchmarks start it the same way.
  */
-export async function startUploadService(options: StartUploadServiceOptions): Promise<RunningUploadService> {
+export async function startUpload(options: StartUploadOptions): Promise<RunningUpload> {
   const pool = createPgPool(options.databaseUrl, 20, options.logger);
   const minio = createMinioClient(options.minio);
   const producer = createEventProducer({
@@ -73,20 +81,22 @@ export async function startUploadService(options: StartUploadServiceOptions): Pr
     clientId: "upload-outbox",
     ...(options.kafkaTopicPartitions ? { partitions: options.kafkaTopicPartitions } : {}),
   });
+  let applied: string[];
   try {
-    await migrateUploadDatabase(pool);
+    applied = await migrateUpload(pool);
     await ensureBucket(minio, options.sourceBucket);
     await ensureBucket(minio, options.mediaBucket);
   } catch (err) {
     await pool.end();
     throw err;
   }
+  if (applied.length > 0) options.logger.info({ applied }, "migrations applied");
   const server = createUploadServer({
     pool,
     minio,
     streamingMinio: createStreamingMinioClient(options.minio),
     sourceBucket: options.sourceBucket,
-    videos: options.videos,
+    videos: options.videos ?? createCatalogVideoRegistry(options.catalog),
     verifier: options.verifier,
     logger: options.logger,
     ...(options.limits ? { limits: options.limits } : {}),
@@ -111,21 +121,12 @@ export async function startUploadService(options: StartUploadServiceOptions): Pr
   relay.start();
   expiry.start();
   purge.start();
-  let stopping = false;
-  // Kafka may come up after us: keep trying in the background, serving meanwhile.
-  const startConsumer = async (): Promise<void> => {
-    try {
-      await deletedVideos.start();
-    } catch (err) {
-      if (stopping) return;
-      options.logger.warn({ err }, "video.deleted consumer failed to start; retrying in 5 s");
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      if (!stopping) return startConsumer();
-    }
-  };
-  const consumerStarted = startConsumer();
+  // Kafka may come up after us: keep trying in the background (lib/process backoff), serving meanwhile.
+  const consumerLoop = keepRetrying(() => deletedVideos.start(), { what: "video.deleted consumer", logger: options.logger });
+  const host = options.host ?? "127.0.0.1";
   return {
     port,
+    address: dialAddress(host, port),
     server,
     pool,
     minio,
@@ -135,9 +136,8 @@ export async function startUploadService(options: StartUploadServiceOptions): Pr
     deletedVideos,
     producer,
     async stop(graceMs = 10_000) {
-      stopping = true;
       await server.shutdown(graceMs);
-      await consumerStarted;
+      await consumerLoop.stop();
       await Promise.all([relay.stop(), expiry.stop(), purge.stop(), deletedVideos.stop().catch((err: unknown) => options.logger.warn({ err }, "consumer stop failed"))]);
       await producer.disconnect();
       await pool.end();

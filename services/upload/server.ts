@@ -1,18 +1,16 @@
-import { fileURLToPath } from "node:url";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import type { TokenVerifier } from "../../lib/auth/index.ts";
-import { runMigrations, type Pool } from "../../lib/db/index.ts";
+import type { Pool } from "../../lib/db/index.ts";
 import { createGrpcServer, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { migrateOutbox } from "../../lib/outbox/index.ts";
 import type { MinioClient } from "../../lib/storage/minio.ts";
 import { createMinioSourceStore } from "./adapters/minio-source-store.ts";
-import { createPgSessionRepository, UPLOAD_SCHEMA } from "./adapters/pg-session-repository.ts";
+import { createPgSessionRepository } from "./adapters/pg-session-repository.ts";
 import { createUploadManager, defaultLimits, type UploadLimits, type UploadManager, type VideoRegistry } from "./domain/index.ts";
-import { createUploadHandlers } from "./handlers/upload-handlers.ts";
+import { createUploadHandlers } from "./rpc/upload-handlers.ts";
 
 export interface UploadServerOptions {
-  /** PostgreSQL pool; run migrateUploadDatabase(pool) once before serving. */
+  /** PostgreSQL pool; run migrateUpload(pool) (migrations/migrate.ts) once before serving. */
   pool: Pool;
   minio: MinioClient;
   /** From createStreamingMinioClient, for client-streamed uploads. */
@@ -55,10 +53,4 @@ export function createUploadServer(options: UploadServerOptions): UploadServer {
     },
   });
   return Object.assign(server, { manager });
-}
-
-/** Applies the upload schema's migrations and creates its outbox table. */
-export async function migrateUploadDatabase(pool: Pool): Promise<void> {
-  await runMigrations(pool, { schema: UPLOAD_SCHEMA, dir: fileURLToPath(new URL("./migrations", import.meta.url)) });
-  await migrateOutbox(pool, UPLOAD_SCHEMA);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VideoFailedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadState } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { startUploadHarness, type UploadHarness } from "./test-harness.ts";
+import { startUploadHarness, type UploadHarness } from "./testing.ts";
 
 const MiB = 1024 * 1024;
 const env = stackEnv();

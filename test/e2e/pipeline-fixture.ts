@@ -9,7 +9,7 @@ import { topics } from "../../lib/kafka/index.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
 import { collectEvents, ensurePipelineWorker, verifyLadder, type EventCollector, type ExpectedLadder } from "../../services/transcoder/testing.ts";
-import { startUploadHarness, type UploadHarness } from "../../services/upload/test-harness.ts";
+import { startUploadHarness, type UploadHarness } from "../../services/upload/testing.ts";
 import type { UploadClient } from "../../bench/pipeline/upload-client.ts";
 import type { VideoTranscoded } from "../../gen/xtream/events/v1/video_events_pb.js";
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { topics } from "../../lib/kafka/index.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
 import { makeClip, runsOf, type EventCollector, type ExpectedLadder } from "../../services/transcoder/testing.ts";
-import type { UploadHarness } from "../../services/upload/test-harness.ts";
+import type { UploadHarness } from "../../services/upload/testing.ts";
 import { fileChunks, putChunks, startResumable, uploadStream } from "../../bench/pipeline/upload-client.ts";
 import { startPipelineFixture, type PipelineFixture } from "./pipeline-fixture.ts";
 

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createIdentityHarness, newAccount, type IdentityHarness, type RunningIdentity } from "../test-harness.ts";
+import { createIdentityHarness, newAccount, type IdentityHarness, type RunningIdentity } from "../testing.ts";
 import { hashRefreshToken } from "../domain/refresh-tokens.ts";
 import { createRefreshTokenSweeper } from "./refresh-token-sweeper.ts";
 

@@ -1,3 +1,4 @@
+import type { MediaCleaner } from "../domain/ports.ts";
 import { mediaPrefix, tombstoneKey } from "../../../lib/storage/media-keys.ts";
 import type { MinioClient } from "../../../lib/storage/minio.ts";
 
@@ -5,16 +6,6 @@ export interface MinioMediaCleanerOptions {
   client: MinioClient;
   sourceBucket: string;
   mediaBucket: string;
-}
-
-/** Removes what a deleted video left in MinIO; every call is idempotent. */
-export interface MediaCleaner {
-  /** Marks the video deleted for the transcoder (lib/storage/media-keys.ts). */
-  writeTombstone(videoId: string): Promise<void>;
-  /** The source object and any unfinished multipart upload of it. */
-  removeSource(videoId: string): Promise<void>;
-  /** Every published object under the video's folder; returns how many were removed. */
-  removeMedia(videoId: string): Promise<number>;
 }
 
 /** Creates the MinIO cleaner for deleted videos. */

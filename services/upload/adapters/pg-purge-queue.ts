@@ -1,26 +1,8 @@
+import type { PurgeQueue } from "../domain/ports.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { UPLOAD_SCHEMA } from "./pg-session-repository.ts";
 
 const S = UPLOAD_SCHEMA;
-
-/** A deleted video whose objects are due for removal. */
-export interface DuePurge {
-  videoId: string;
-  attempts: number;
-}
-
-/** Deleted videos waiting for their objects to be removed (upload.media_purges). */
-export interface PurgeQueue {
-  /** Records a deletion once (a redelivered event changes nothing); removal is due after graceMs. */
-  schedule(videoId: string, ownerId: string, graceMs: number): Promise<void>;
-  /** Takes up to `limit` due, unfinished purges for `leaseMs` (no other replica gets them meanwhile). */
-  claimDue(limit: number, leaseMs: number): Promise<DuePurge[]>;
-  markDone(videoId: string): Promise<void>;
-  /** Leaves the purge for a later pass (after the lease), noting why it failed. */
-  markFailed(videoId: string, error: string): Promise<void>;
-  /** Whether the video was deleted (its purge scheduled, due or done). */
-  isDeleted(videoId: string): Promise<boolean>;
-}
 
 /** Creates the PostgreSQL purge queue. */
 export function createPgPurgeQueue(pool: Pool): PurgeQueue {

@@ -74,3 +74,32 @@ export interface SessionRepository {
   /** Active sessions whose expiry passed, oldest first. */
   listExpired(now: Date, limit: number): Promise<UploadSession[]>;
 }
+
+/** Removes what a deleted video left in MinIO; every call is idempotent. */
+export interface MediaCleaner {
+  /** Marks the video deleted for the transcoder (lib/storage/media-keys.ts). */
+  writeTombstone(videoId: string): Promise<void>;
+  /** The source object and any unfinished multipart upload of it. */
+  removeSource(videoId: string): Promise<void>;
+  /** Every published object under the video's folder; returns how many were removed. */
+  removeMedia(videoId: string): Promise<number>;
+}
+
+/** A deleted video whose objects are due for removal. */
+export interface DuePurge {
+  videoId: string;
+  attempts: number;
+}
+
+/** Deleted videos waiting for their objects to be removed (upload.media_purges). */
+export interface PurgeQueue {
+  /** Records a deletion once (a redelivered event changes nothing); removal is due after graceMs. */
+  schedule(videoId: string, ownerId: string, graceMs: number): Promise<void>;
+  /** Takes up to `limit` due, unfinished purges for `leaseMs` (no other replica gets them meanwhile). */
+  claimDue(limit: number, leaseMs: number): Promise<DuePurge[]>;
+  markDone(videoId: string): Promise<void>;
+  /** Leaves the purge for a later pass (after the lease), noting why it failed. */
+  markFailed(videoId: string, error: string): Promise<void>;
+  /** Whether the video was deleted (its purge scheduled, due or done). */
+  isDeleted(videoId: string): Promise<boolean>;
+}

@@ -1,6 +1,5 @@
 import type { Logger } from "../../../lib/logger.ts";
-import type { MediaCleaner } from "../adapters/minio-media-cleaner.ts";
-import type { PurgeQueue } from "../adapters/pg-purge-queue.ts";
+import type { MediaCleaner, PurgeQueue } from "../domain/ports.ts";
 import type { UploadManager } from "../domain/index.ts";
 
 export interface MediaPurgeJobOptions {

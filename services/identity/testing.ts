@@ -1,7 +1,7 @@
 /**
- * Test harness for the identity service: a throwaway PostgreSQL database with
- * the migrations applied, Redis with a key prefix of its own, and identity
- * servers on port 0 built from the real adapters. Used by *.test.ts only.
+ * Test harness for the identity service: a throwaway PostgreSQL database,
+ * Redis keys under a prefix of its own, and identity services on port 0
+ * started through runtime.ts exactly as main.ts starts them. Used by tests only.
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
@@ -10,17 +10,17 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { generateSigningKey, type SigningKey } from "../../lib/auth/index.ts";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
-import { createServiceClient, type GrpcServer } from "../../lib/grpc/index.ts";
+import { createServiceClient } from "../../lib/grpc/index.ts";
 import { createTestDatabase, stackEnv, type TestDatabase } from "../../lib/testing/index.ts";
 import { IdentityService } from "../../gen/xtream/identity/v1/identity_service_pb.js";
-import { migrateIdentity } from "./adapters/migrations.ts";
-import { createIdentityServer, type IdentityServerOptions } from "./server.ts";
+import { migrateIdentity } from "./migrations/migrate.ts";
+import { startIdentity, type RunningIdentity as StartedIdentity, type StartIdentityOptions } from "./runtime.ts";
 
-/** A started identity server and a client for it. */
+/** A started identity service and a client for it. */
 export interface RunningIdentity {
   client: Client<typeof IdentityService>;
   address: string;
-  server: GrpcServer;
+  service: StartedIdentity;
 }
 
 /** Cheap scrypt parameters for tests (the format and code path are the real ones). */
@@ -28,13 +28,14 @@ export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 };
 
 /** The shared resources of one test file. */
 export interface IdentityHarness {
+  /** The test database, for assertions on what the service stored (and for moving its clock). */
   pool: Pool;
   redis: Redis;
   redisKeyPrefix: string;
   signingKey: SigningKey;
   /** Every log line written by the servers started here. */
   logs: string[];
-  start(overrides?: Partial<IdentityServerOptions>): Promise<RunningIdentity>;
+  start(overrides?: Partial<StartIdentityOptions>): Promise<RunningIdentity>;
   close(): Promise<void>;
 }
 
@@ -65,9 +66,12 @@ export async function createIdentityHarness(): Promise<IdentityHarness> {
     signingKey,
     logs,
     async start(overrides = {}) {
-      const server = createIdentityServer({
-        pool,
-        redis,
+      const service = await startIdentity({
+        port: 0,
+        databaseUrl: db.url,
+        redisUrl: stackEnv().redisUrl,
+        kafkaBrokers: stackEnv().kafkaBrokers,
+        outboxPollMs: 200,
         logger,
         signingKeys: [signingKey],
         accessTokenTtlSeconds: 300,
@@ -78,14 +82,13 @@ export async function createIdentityHarness(): Promise<IdentityHarness> {
         trustForwardedFor: true,
         ...overrides,
       });
-      const port = await server.listen("127.0.0.1", 0);
-      const address = `127.0.0.1:${port}`;
-      const started = { client: createServiceClient(IdentityService, { address }), address, server };
+      const address = service.address;
+      const started = { client: createServiceClient(IdentityService, { address }), address, service };
       running.push(started);
       return started;
     },
     async close() {
-      await Promise.all(running.map((entry) => entry.server.shutdown(1000)));
+      await Promise.all(running.map((entry) => entry.service.stop(1000)));
       const keys = await redis.keys(`${redisKeyPrefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();

@@ -1,39 +1,32 @@
 import { randomUUID } from "node:crypto";
-import { fromBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import type { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
-import { VideoUploadedSchema, type VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
+import type { VideoUploadedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
 import { createPgPool, type Pool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
-import { createEventProducer, ensureTopics, topics } from "../../lib/kafka/index.ts";
+import { createEventProducer, topics } from "../../lib/kafka/index.ts";
 import { createOutboxRelay } from "../../lib/outbox/index.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type TestDatabase } from "../../lib/testing/index.ts";
+import { collectEvents, createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type CollectedRecord, type TestDatabase } from "../../lib/testing/index.ts";
 import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
-import { createCatalogVideoRegistry } from "./adapters/catalog-video-registry.ts";
 import type { UploadLimits } from "./domain/index.ts";
-import { startUploadService, type RunningUploadService, type StartUploadServiceOptions } from "./runtime.ts";
+import { startUpload, type RunningUpload, type StartUploadOptions } from "./runtime.ts";
 
 /** A received video.uploaded record. */
-export interface ReceivedUploaded {
-  event: VideoUploaded;
-  key: string;
-  headers: Record<string, string>;
-}
+export type ReceivedUploaded = CollectedRecord<typeof VideoUploadedSchema>;
 
 /** The upload service on port 0 with a real catalog server, a throwaway database, and a video.uploaded reader. */
 export interface UploadHarness {
-  upload: RunningUploadService;
+  upload: RunningUpload;
   catalogPool: Pool;
   /** host:port of the catalog server. */
   catalogAddress: string;
   /** Issues access tokens the services accept. */
   tokenFor(userId: string): Promise<string>;
-  /** video.uploaded records seen since the harness started, by video id. */
-  uploaded: Map<string, ReceivedUploaded[]>;
+  /** video.uploaded records of a video (its id is the key), undefined before the first. */
+  uploaded: { get(videoId: string): ReceivedUploaded[] | undefined };
   /** Stops the upload service and starts a new one on the same database (a new port). */
   restartUpload(): Promise<void>;
   /** An UploadService client calling as userId (anonymous when omitted). */
@@ -61,7 +54,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
   catalogRelay.start();
   // video.deleted is shared with the running stack: take only this database's videos.
   const ownVideo = async (videoId: string) => ((await catalogPool.query("SELECT 1 FROM catalog.videos WHERE id::text = $1", [videoId])).rowCount ?? 0) > 0;
-  const options: StartUploadServiceOptions = {
+  const options: StartUploadOptions = {
     port: 0,
     databaseUrl: database.url,
     minio: { endpoint: env.minioEndpoint, accessKey: env.minioAccessKey, secretKey: env.minioSecretKey },
@@ -70,31 +63,21 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     // Passes are run by the tests (upload.purge.runOnce()).
     purge: { graceMs: overrides.deleteGraceMs ?? 0, intervalMs: 3_600_000, groupId: `upload-test-purge-${randomUUID()}`, accept: ownVideo },
     kafkaBrokers: env.kafkaBrokers,
-    videos: createCatalogVideoRegistry({ address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY }),
+    catalog: { address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY },
     verifier: tokens.verifier,
     logger,
     limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },
     outboxPollMs: 200,
   };
-  let upload = await startUploadService(options);
+  let upload = await startUpload(options);
 
-  const uploaded = new Map<string, ReceivedUploaded[]>();
-  const kafka = new Kafka({ clientId: "upload-test", brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({ groupId: `upload-test-${randomUUID()}` });
-  await consumer.connect();
-  await ensureTopics(kafka, [topics.videoUploaded.name]);
-  // From the beginning (records are matched by video id), so nothing is missed while the group joins.
-  await consumer.subscribe({ topic: topics.videoUploaded.name, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const event = fromBinary(VideoUploadedSchema, message.value ?? Buffer.alloc(0));
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-      const list = uploaded.get(event.videoId) ?? [];
-      list.push({ event, key: message.key?.toString() ?? "", headers });
-      uploaded.set(event.videoId, list);
+  const collector = await collectEvents(env.kafkaBrokers, [topics.videoUploaded]);
+  const uploaded = {
+    get(videoId: string) {
+      const records = collector.records(topics.videoUploaded, videoId);
+      return records.length > 0 ? records : undefined;
     },
-  });
+  };
   const clientFor = async <S extends typeof UploadService | typeof ChannelService | typeof VideoService>(service: S, address: string, userId?: string) => {
     const token = userId ? await tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }) : undefined;
     return createServiceClient(service, {
@@ -109,7 +92,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     },
     async restartUpload() {
       await upload.stop(1000);
-      upload = await startUploadService(options);
+      upload = await startUpload(options);
     },
     catalogPool,
     catalogAddress: `127.0.0.1:${catalogPort}`,
@@ -125,7 +108,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
       return channel.id;
     },
     async close() {
-      await consumer.disconnect();
+      await collector.stop();
       await upload.stop(1000);
       await catalogRelay.stop();
       await catalogProducer.disconnect();

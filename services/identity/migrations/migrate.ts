@@ -5,9 +5,9 @@ import { migrateOutbox } from "../../../lib/outbox/index.ts";
 /** The PostgreSQL schema the identity service owns. */
 export const IDENTITY_SCHEMA = "identity";
 
-/** Applies identity's pending migrations (services/identity/migrations) and its outbox table; returns the files applied. */
+/** Applies identity's pending migrations (the NNN_*.sql files beside this one) and its outbox table; returns the files applied. */
 export async function migrateIdentity(pool: Pool): Promise<string[]> {
-  const applied = await runMigrations(pool, { schema: IDENTITY_SCHEMA, dir: fileURLToPath(new URL("../migrations", import.meta.url)) });
+  const applied = await runMigrations(pool, { schema: IDENTITY_SCHEMA, dir: fileURLToPath(new URL(".", import.meta.url)) });
   await migrateOutbox(pool, IDENTITY_SCHEMA);
   return applied;
 }

@@ -1,7 +1,6 @@
 import { createEventConsumer, eventHandler, topics, type EventConsumer, type EventProducer, type Topic } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
-import type { MediaCleaner } from "../adapters/minio-media-cleaner.ts";
-import type { PurgeQueue } from "../adapters/pg-purge-queue.ts";
+import type { MediaCleaner, PurgeQueue } from "../domain/ports.ts";
 
 export interface DeletedVideosConsumerOptions {
   brokers: string[];
