@@ -13,18 +13,14 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
-import { Kafka, logLevel, type Consumer } from "kafkajs";
 import type { VideoProgressSchema, VideoTranscoded, VideoUploaded } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { ensureTopics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
-import { stackEnv } from "../../lib/testing/index.ts";
+import { collectEvents, stackEnv, type EventCollector } from "../../lib/testing/index.ts";
 import { loadTranscoderConfig } from "./config.ts";
 import { startTranscoder, type RunningTranscoder, type StartTranscoderOptions } from "./runtime.ts";
 import { ladderArgs, probeFile, runProcess, type FfmpegPaths } from "./adapters/ffmpeg.ts";
@@ -223,62 +219,8 @@ export function testTopicPrefix(): string {
   return `test-${randomUUID().slice(0, 8)}.`;
 }
 
-/** Collects decoded events of some topics, by key; wait for what you expect. */
-export interface EventCollector {
-  events<S extends DescMessage>(topic: Topic<S>, key: string): MessageShape<S>[];
-  waitFor<S extends DescMessage>(topic: Topic<S>, key: string, timeoutMs: number, predicate?: (event: MessageShape<S>) => boolean): Promise<MessageShape<S>>;
-  stop(): Promise<void>;
-}
-
-/** Starts a consumer (own group) on the topics, from their beginning. */
-export async function collectEvents(brokers: string[], watched: Topic[]): Promise<EventCollector> {
-  const kafka = new Kafka({ clientId: `collector-${randomUUID()}`, brokers, logLevel: logLevel.NOTHING });
-  await ensureTopics(kafka, watched.map((topic) => topic.name));
-  const consumer: Consumer = kafka.consumer({ groupId: `collector-${randomUUID()}`, sessionTimeout: 10_000 });
-  const seen = new Map<string, unknown[]>();
-  await consumer.connect();
-  await consumer.subscribe({ topics: watched.map((topic) => topic.name), fromBeginning: true });
-  const schemas = new Map(watched.map((topic) => [topic.name, topic.schema]));
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-  });
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      const schema = schemas.get(topic);
-      if (!schema) return;
-      let event: unknown;
-      try {
-        event = fromBinary(schema, message.value ?? new Uint8Array());
-      } catch {
-        // The shared topics hold hostile records on purpose (test/hostile/kafka-payloads.test.ts):
-        // skip them, or this consumer would retry the same record forever and see nothing after it.
-        return;
-      }
-      const key = `${topic}/${message.key?.toString() ?? ""}`;
-      const list = seen.get(key) ?? [];
-      list.push(event);
-      seen.set(key, list);
-    },
-  });
-  for (let i = 0; i < 300 && !joined; i++) await sleep(100);
-  const events = <S extends DescMessage>(topic: Topic<S>, key: string) => (seen.get(`${topic.name}/${key}`) ?? []) as MessageShape<S>[];
-  return {
-    events,
-    async waitFor(topic, key, timeoutMs, predicate) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = events(topic, key).find((event) => predicate?.(event) ?? true);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no ${topic.name} event for ${key} within ${timeoutMs} ms`);
-        await sleep(100);
-      }
-    },
-    async stop() {
-      await consumer.disconnect();
-    },
-  };
-}
+// The shared Kafka event collector (lib/testing), re-exported for this service's tests and the e2e ones.
+export { collectEvents, type EventCollector };
 
 /** Downloads every object under `videos/<id>/` into a local folder; returns the keys. */
 export async function downloadVideo(client: MinioClient, bucket: string, videoId: string, into: string): Promise<string[]> {
