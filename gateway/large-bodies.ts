@@ -19,9 +19,11 @@ export function createLargeBodyGate(budget: BodyBudget, paths: ReadonlyMap<strin
   };
   return (req, res, next) => {
     const limit = req.method === "POST" ? limitFor(req.url ?? "") : undefined;
-    const declared = Number(req.headers["content-length"]);
-    const bytes = Number.isFinite(declared) && req.headers["content-length"] !== undefined ? Math.min(declared, limit ?? 0) : limit ?? 0;
-    if (limit === undefined || bytes <= smallBytes) return next();
+    if (limit === undefined) return next();
+    // No Content-Length (a chunked body): count it at the path's limit.
+    const declared = Number(req.headers["content-length"] ?? Number.NaN);
+    const bytes = Number.isFinite(declared) ? Math.min(declared, limit) : limit;
+    if (bytes <= smallBytes) return next();
     const gone = new AbortController();
     res.once("close", () => gone.abort());
     void budget.reserve(bytes, gone.signal).then((release) => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
 import { createRevocationList, createTokenVerifier, jwksFromIdentity, revocationsFromIdentity, type RevocationList, type TokenVerifier } from "../lib/auth/index.ts";
 import type { Logger } from "../lib/logger.ts";
+import { dialAddress } from "../lib/process/index.ts";
 import { createBodyBudget, type BodyBudgetOptions } from "./body-budget.ts";
 import { clientAddressFrom } from "./client-address.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
@@ -117,7 +118,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   }
   return {
     port,
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url: `http://${dialAddress(options.host ?? "127.0.0.1", port)}`,
     gateway,
     async stop(graceMs?: number) {
       await gateway.close(graceMs);

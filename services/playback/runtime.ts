@@ -1,5 +1,5 @@
 import type { Logger } from "../../lib/logger.ts";
-import { keepRetrying } from "../../lib/process/index.ts";
+import { dialAddress, keepRetrying } from "../../lib/process/index.ts";
 import { createMinioClient } from "../../lib/storage/minio.ts";
 import { createCatalogVideos } from "./adapters/catalog-videos.ts";
 import { registerEdgeMetrics } from "./adapters/edge-metrics.ts";
@@ -116,7 +116,7 @@ export async function startPlayback(options: StartPlaybackOptions): Promise<Runn
   const consumer = purge;
   const retry = consumer ? keepRetrying(() => consumer.start(), { what: "purge consumer", logger }) : undefined;
 
-  const address = (port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const address = (port: number) => dialAddress(host, port);
   return {
     grpcAddress: address(grpcPort),
     httpAddress: address(httpPort),

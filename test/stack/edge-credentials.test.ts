@@ -4,20 +4,17 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { Client as MinioClient } from "minio";
 import { afterAll, describe, expect, it } from "vitest";
+import { createMinioClient } from "../../lib/storage/minio.ts";
+import { stackEnv } from "../../lib/testing/index.ts";
 
 const run = promisify(execFile);
 
-function env(name: string): string {
+/** The edge's credentials, which scripts/stack/env.sh generates beside the root's. */
+function edgeKey(name: "EDGE_MINIO_ACCESS_KEY" | "EDGE_MINIO_SECRET_KEY"): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the tests through ./dev.sh test (or source scripts/stack/env.sh)`);
   return value;
-}
-
-function minioClient(accessKey: string, secretKey: string): MinioClient {
-  const endpoint = new URL(env("MINIO_ENDPOINT"));
-  return new MinioClient({ endPoint: endpoint.hostname, port: Number(endpoint.port), useSSL: false, accessKey, secretKey });
 }
 
 /** The S3 error code a call fails with ("AccessDenied"), or "ok". */
@@ -31,10 +28,11 @@ async function outcome(call: () => Promise<unknown>): Promise<string> {
 }
 
 describe("the edge's MinIO credentials", () => {
-  const root = minioClient(env("MINIO_ACCESS_KEY"), env("MINIO_SECRET_KEY"));
-  const edge = minioClient(env("EDGE_MINIO_ACCESS_KEY"), env("EDGE_MINIO_SECRET_KEY"));
-  const media = env("MINIO_MEDIA_BUCKET");
-  const sources = env("MINIO_SOURCE_BUCKET");
+  const stack = stackEnv();
+  const root = createMinioClient({ endpoint: stack.minioEndpoint, accessKey: stack.minioAccessKey, secretKey: stack.minioSecretKey });
+  const edge = createMinioClient({ endpoint: stack.minioEndpoint, accessKey: edgeKey("EDGE_MINIO_ACCESS_KEY"), secretKey: edgeKey("EDGE_MINIO_SECRET_KEY") });
+  const media = stack.minioMediaBucket;
+  const sources = stack.minioSourceBucket;
   const key = `test/edge-credentials/${randomUUID()}.m3u8`;
   const sourceKey = `test/edge-credentials/${randomUUID()}.mp4`;
 
@@ -45,8 +43,8 @@ describe("the edge's MinIO credentials", () => {
 
   it("are what the stack scripts give playback, and differ from the root's", async () => {
     const { stdout } = await run("bash", ["scripts/stack/services.sh", "env", "playback"], { env: process.env });
-    expect(stdout).toContain(`MINIO_ACCESS_KEY=${env("EDGE_MINIO_ACCESS_KEY")}\n`);
-    expect(env("EDGE_MINIO_ACCESS_KEY")).not.toBe(env("MINIO_ACCESS_KEY"));
+    expect(stdout).toContain(`MINIO_ACCESS_KEY=${edgeKey("EDGE_MINIO_ACCESS_KEY")}\n`);
+    expect(edgeKey("EDGE_MINIO_ACCESS_KEY")).not.toBe(stack.minioAccessKey);
   });
 
   it("read a published object in the media bucket", async () => {
