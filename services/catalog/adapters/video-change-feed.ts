@@ -40,12 +40,16 @@ export function createVideoChangeFeed(options: VideoChangeFeedOptions): VideoCha
     for (const listener of listeners) listener();
   };
 
+  // Connections handed back to the pool, by drop() or stop(): each is released once. Its error
+  // listener stays attached (an error on a pooled connection must not go unheard), so an error
+  // after stop() must not release it again (pg-pool throws on a double release).
+  const released = new WeakSet<pg.PoolClient>();
+
   const connect = async (): Promise<void> => {
     const next = await options.pool.connect();
-    let released = false;
     const drop = (err?: Error) => {
-      if (released) return;
-      released = true;
+      if (released.has(next)) return;
+      released.add(next);
       next.removeAllListeners("notification");
       next.release(err ?? true);
       if (client === next) client = undefined;
@@ -95,7 +99,10 @@ export function createVideoChangeFeed(options: VideoChangeFeedOptions): VideoCha
       if (current) {
         current.removeAllListeners("notification");
         await current.query(`UNLISTEN ${VIDEO_CHANGED_CHANNEL}`).catch(() => undefined);
-        current.release();
+        if (!released.has(current)) {
+          released.add(current);
+          current.release();
+        }
       }
       dispatch("*");
     },
