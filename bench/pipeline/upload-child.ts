@@ -10,21 +10,18 @@
  */
 import { randomUUID } from "node:crypto";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
-import { createPgPool } from "../../lib/db/index.ts";
 import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY } from "../../lib/testing/index.ts";
-import { createCatalogServer, migrateCatalog } from "../../services/catalog/server.ts";
+import { startCatalog } from "../../services/catalog/runtime.ts";
 import { startUpload } from "../../services/upload/runtime.ts";
 
 const env = stackEnv();
 const logger = createLogger("bench-upload", "silent");
 const database = await createTestDatabase("bench_upload");
 const tokens = await createTestTokens();
-const catalogPool = createPgPool(database.url, 4);
-await migrateCatalog(catalogPool);
-const catalog = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
-const catalogPort = await catalog.listen("127.0.0.1", 0);
+// The catalog serves RPCs only here (no Kafka): the bench measures uploads.
+const catalog = await startCatalog({ port: 0, databaseUrl: database.url, poolSize: 4, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
 const upload = await startUpload({
   port: 0,
   databaseUrl: database.url,
@@ -34,7 +31,7 @@ const upload = await startUpload({
   // Deletions are not the bench's business (and must not touch the stack's videos).
   purge: { groupId: `bench-upload-purge-${randomUUID()}`, accept: () => false },
   kafkaBrokers: env.kafkaBrokers,
-  catalog: { address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY },
+  catalog: { address: catalog.address, serviceKey: TEST_SERVICE_KEY },
   verifier: tokens.verifier,
   logger,
   outboxPollMs: 100,
@@ -43,7 +40,7 @@ if (process.argv.includes("--no-events")) await upload.relay.stop();
 const userId = randomUUID();
 const token = await tokens.tokenFor({ userId, handle: `bench${userId.slice(0, 8)}` });
 const channels = createServiceClient(ChannelService, {
-  address: `127.0.0.1:${catalogPort}`,
+  address: catalog.address,
   interceptors: [forwardAuthorization(`Bearer ${token}`)],
 });
 const { channel } = await channels.createChannel({ handle: `b${randomUUID().replace(/-/g, "").slice(0, 20)}`, title: "Bench channel" });
@@ -51,8 +48,7 @@ console.log(JSON.stringify({ port: upload.port, token, channelId: channel?.id ??
 
 const stop = async () => {
   await upload.stop(1000);
-  await catalog.shutdown(1000);
-  await catalogPool.end();
+  await catalog.stop(1000);
   await database.drop();
   process.exit(0);
 };

@@ -1,34 +1,29 @@
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createServiceKeyCheck, type TokenVerifier } from "../../lib/auth/index.ts";
-import { runMigrations, type Pool } from "../../lib/db/index.ts";
-import { createGrpcServer, HEALTH_KAFKA_CONSUMER, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
+import type { Pool } from "../../lib/db/index.ts";
+import { createGrpcServer, encodeOnce, HEALTH_KAFKA_CONSUMER, registerService, type GrpcServer } from "../../lib/grpc/index.ts";
 import type { EventConsumer } from "../../lib/kafka/index.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { create } from "@bufbuild/protobuf";
 import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.js";
 import { PlaylistService } from "../../gen/xtream/catalog/v1/playlist_service_pb.js";
 import { SearchService } from "../../gen/xtream/catalog/v1/search_service_pb.js";
-import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
+import { GetVideoResponseSchema, VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import { createChannelStore } from "./adapters/channel-store.ts";
 import { createPlaylistStore } from "./adapters/playlist-store.ts";
 import { createSearchStore } from "./adapters/search-store.ts";
 import { createVideoChangeFeed } from "./adapters/video-change-feed.ts";
 import { createVideoStore } from "./adapters/video-store.ts";
-import { createStreamSlots } from "./domain/stream-slots.ts";
-import { createTtlCache } from "./domain/video-cache.ts";
-import { createChannelHandlers } from "./handlers/channel-handlers.ts";
-import type { CachedVideo, CatalogDeps } from "./handlers/deps.ts";
-import { installGetVideoFastPath } from "./handlers/get-video-fast-path.ts";
-import { createPlaylistHandlers } from "./handlers/playlist-handlers.ts";
-import { createSearchHandlers } from "./handlers/search-handlers.ts";
-import { createVideoHandlers } from "./handlers/video-handlers.ts";
-
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "migrations");
-
-/** Applies the catalog's migrations (schema "catalog"); safe to call on every start. */
-export async function migrateCatalog(pool: Pool): Promise<string[]> {
-  return runMigrations(pool, { schema: "catalog", dir: MIGRATIONS_DIR });
-}
+import { createChannels } from "./domain/channels.ts";
+import { createPlaylists } from "./domain/playlists.ts";
+import { createSearch } from "./domain/search.ts";
+import { createVideoCache } from "./domain/video-cache.ts";
+import { createVideos } from "./domain/videos.ts";
+import { createChannelHandlers } from "./rpc/channel-handlers.ts";
+import { toVideo } from "./rpc/convert.ts";
+import { installGetVideoFastPath } from "./rpc/get-video-fast-path.ts";
+import { createPlaylistHandlers } from "./rpc/playlist-handlers.ts";
+import { createSearchHandlers } from "./rpc/search-handlers.ts";
+import { createVideoHandlers } from "./rpc/video-handlers.ts";
 
 /** What the catalog server needs. Run migrateCatalog(pool) first. */
 export interface CatalogServerOptions {
@@ -63,37 +58,45 @@ export interface CatalogServerOptions {
 
 /**
  * Builds the catalog gRPC server (ChannelService, VideoService,
- * PlaylistService, SearchService) without listening. listen() also starts the
- * shared LISTEN connection that drives WatchVideo and cache eviction;
- * shutdown() stops it. Events (video.*) are consumed separately by
- * jobs/event-consumer.ts; video.deleted / video.visibility go out through the
- * shared outbox relay (lib/outbox, schema "catalog").
+ * PlaylistService, SearchService) over the PostgreSQL adapters, without
+ * listening. listen() also starts the shared LISTEN connection that drives
+ * WatchVideo and GetVideo cache eviction; shutdown() stops it.
  */
 export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
   const { pool, logger } = options;
   const feed = createVideoChangeFeed({ pool, logger });
-  const deps: CatalogDeps = {
-    channels: createChannelStore({ pool }),
-    videos: createVideoStore({ pool }),
-    playlists: createPlaylistStore({ pool }),
-    search: createSearchStore({ pool }),
+  const channelStore = createChannelStore({ pool });
+  const videoStore = createVideoStore({ pool });
+  // The response is shared by every caller allowed to see it: encode it once.
+  const videoCache = createVideoCache({
+    read: (id) => videoStore.get(id),
+    respond: (video) => encodeOnce(GetVideoResponseSchema, create(GetVideoResponseSchema, { video: toVideo(video) })),
+    ttlMs: options.cacheTtlMs ?? 5000,
+    maxEntries: options.cacheMaxEntries ?? 10_000,
+  });
+  // Writes in any catalog process reach every other one through NOTIFY.
+  feed.onAnyChange((videoId) => (videoId === "*" ? videoCache.evictAll() : videoCache.evict(videoId)));
+  const deps = {
+    channels: createChannels({ channels: channelStore, cache: videoCache }),
+    videos: createVideos({
+      channels: channelStore,
+      videos: videoStore,
+      feed,
+      cache: videoCache,
+      viewPeriodMs: options.viewPeriodMs ?? 3_600_000,
+      anonViewersPerAddress: options.anonViewersPerAddress ?? 3,
+      watch: {
+        streamsPerCaller: options.watchStreamsPerCaller ?? 10,
+        maxLifetimeMs: options.watchMaxLifetimeMs ?? 3_600_000,
+        pollMs: options.watchPollMs ?? 10_000,
+      },
+    }),
+    playlists: createPlaylists({ playlists: createPlaylistStore({ pool }), videos: videoStore }),
+    search: createSearch({ search: createSearchStore({ pool }) }),
+    videoCache,
     verifier: options.verifier,
     internalCaller: createServiceKeyCheck(options.serviceKeys, "videos are created by starting an upload (UploadService.StartUpload); CreateVideo is internal"),
-    logger,
-    feed,
-    videoCache: createTtlCache<CachedVideo>({ ttlMs: options.cacheTtlMs ?? 5000, maxEntries: options.cacheMaxEntries ?? 10_000 }),
-    cacheEpoch: { value: 0 },
-    viewPeriodMs: options.viewPeriodMs ?? 3_600_000,
-    anonViewersPerAddress: options.anonViewersPerAddress ?? 3,
-    watchPollMs: options.watchPollMs ?? 10_000,
-    watchSlots: createStreamSlots(options.watchStreamsPerCaller ?? 10),
-    watchLimits: { perCaller: options.watchStreamsPerCaller ?? 10, maxLifetimeMs: options.watchMaxLifetimeMs ?? 3_600_000 },
   };
-  feed.onAnyChange((videoId) => {
-    deps.cacheEpoch.value++;
-    if (videoId === "*") deps.videoCache.clear();
-    else deps.videoCache.delete(videoId);
-  });
 
   const grpc = createGrpcServer({
     logger,
@@ -113,7 +116,7 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
     ...(options.healthIntervalMs ? { readinessIntervalMs: options.healthIntervalMs } : {}),
   });
 
-  if (options.fastGetVideo ?? true) installGetVideoFastPath(grpc.server, deps);
+  if (options.fastGetVideo ?? true) installGetVideoFastPath(grpc.server, { videoCache, verifier: options.verifier, logger });
 
   let feedStarted = false;
   return {

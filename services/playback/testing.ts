@@ -101,8 +101,7 @@ export interface DirectoryVideo {
  * Kept for the edge, purge and Redis-outage tests on purpose: the edge only
  * asks anonymous GetVideo, and these tests need videos that are READY at
  * once under ids whose HLS trees they upload, and visibility flips that take
- * effect without the catalog's outbox relay (which runs in catalog's main,
- * not in createCatalogServer). GetPlaybackInfo, where the catalog's own
+ * effect without a round trip through Kafka. GetPlaybackInfo, where the catalog's own
  * access rules matter, is tested against the real catalog server
  * (playback-info.test.ts).
  */

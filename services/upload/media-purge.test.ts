@@ -10,8 +10,6 @@ import { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import { createEventProducer, topics } from "../../lib/kafka/index.ts";
 import { mediaPrefix, tombstoneKey } from "../../lib/storage/media-keys.ts";
 import { stackEnv } from "../../lib/testing/index.ts";
-import { createLogger } from "../../lib/logger.ts";
-import { createCatalogEventConsumer } from "../catalog/jobs/event-consumer.ts";
 import { createPgPurgeQueue } from "./adapters/pg-purge-queue.ts";
 import { startUploadHarness, type UploadHarness } from "./testing.ts";
 
@@ -134,16 +132,9 @@ describe("deleting a video", () => {
   }, 60_000);
 
   it("after account deletion (account.deleted → catalog → video.deleted), removes every video's objects of the account", async () => {
-    // The catalog's event consumer, as in production, on this harness's catalog database.
+    // The catalog's event consumer (started with the harness) applies account.deleted.
+    await h.catalog.consumerStarted;
     const producer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "purge-account-test" });
-    const consumer = createCatalogEventConsumer({
-      pool: h.catalogPool,
-      brokers: env.kafkaBrokers,
-      groupId: `purge-account-test-${randomUUID()}`,
-      logger: createLogger("purge-account-test", "silent"),
-      producer,
-    });
-    await consumer.start();
     try {
       const user = randomUUID();
       const ids = [await publishedVideo(user, await h.channelOf(user)), await publishedVideo(user, await h.channelOf(user))];
@@ -158,7 +149,6 @@ describe("deleting a video", () => {
       }
       expect(await list(env.minioMediaBucket, mediaPrefix(kept))).toHaveLength(7);
     } finally {
-      await consumer.stop();
       await producer.disconnect();
     }
   }, 90_000);

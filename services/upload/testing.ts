@@ -4,13 +4,12 @@ import { ChannelService } from "../../gen/xtream/catalog/v1/channel_service_pb.j
 import type { VideoService } from "../../gen/xtream/catalog/v1/video_service_pb.js";
 import type { VideoUploadedSchema } from "../../gen/xtream/events/v1/video_events_pb.js";
 import { UploadService } from "../../gen/xtream/upload/v1/upload_service_pb.js";
-import { createPgPool, type Pool } from "../../lib/db/index.ts";
-import { createServiceClient, forwardAuthorization, type GrpcServer } from "../../lib/grpc/index.ts";
-import { createEventProducer, topics } from "../../lib/kafka/index.ts";
-import { createOutboxRelay } from "../../lib/outbox/index.ts";
+import type { Pool } from "../../lib/db/index.ts";
+import { createServiceClient, forwardAuthorization } from "../../lib/grpc/index.ts";
+import { topics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { collectEvents, createTestDatabase, createTestTokens, stackEnv, TEST_SERVICE_KEY, type CollectedRecord, type TestDatabase } from "../../lib/testing/index.ts";
-import { createCatalogServer, migrateCatalog } from "../catalog/server.ts";
+import { startCatalog, type RunningCatalog } from "../catalog/runtime.ts";
 import type { UploadLimits } from "./domain/index.ts";
 import { startUpload, type RunningUpload, type StartUploadOptions } from "./runtime.ts";
 
@@ -20,6 +19,8 @@ export type ReceivedUploaded = CollectedRecord<typeof VideoUploadedSchema>;
 /** The upload service on port 0 with a real catalog server, a throwaway database, and a video.uploaded reader. */
 export interface UploadHarness {
   upload: RunningUpload;
+  /** The catalog, with its event consumer (a fresh group, started in the background) and outbox relay. */
+  catalog: RunningCatalog;
   catalogPool: Pool;
   /** host:port of the catalog server. */
   catalogAddress: string;
@@ -44,14 +45,17 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
   const logger = createLogger("upload-test", "silent");
   const database: TestDatabase = await createTestDatabase("upload");
   const tokens = await createTestTokens();
-  const catalogPool = createPgPool(database.url, 6);
-  await migrateCatalog(catalogPool);
-  const catalog: GrpcServer = createCatalogServer({ pool: catalogPool, verifier: tokens.verifier, serviceKeys: [TEST_SERVICE_KEY], logger });
-  const catalogPort = await catalog.listen("127.0.0.1", 0);
-  // The catalog's outbox (video.deleted) goes to Kafka as in production.
-  const catalogProducer = createEventProducer({ brokers: env.kafkaBrokers, clientId: "upload-test-catalog" });
-  const catalogRelay = createOutboxRelay({ pool: catalogPool, schema: "catalog", producer: catalogProducer, logger, pollMs: 200 });
-  catalogRelay.start();
+  // The catalog as in production: its events in, its outbox (video.deleted) out through Kafka.
+  const catalog = await startCatalog({
+    port: 0,
+    databaseUrl: database.url,
+    poolSize: 6,
+    verifier: tokens.verifier,
+    serviceKeys: [TEST_SERVICE_KEY],
+    logger,
+    kafka: { brokers: env.kafkaBrokers, groupId: `upload-test-catalog-${randomUUID()}`, clientId: "upload-test-catalog", outboxPollMs: 200 },
+  });
+  const catalogPool = catalog.pool;
   // video.deleted is shared with the running stack: take only this database's videos.
   const ownVideo = async (videoId: string) => ((await catalogPool.query("SELECT 1 FROM catalog.videos WHERE id::text = $1", [videoId])).rowCount ?? 0) > 0;
   const options: StartUploadOptions = {
@@ -63,7 +67,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     // Passes are run by the tests (upload.purge.runOnce()).
     purge: { graceMs: overrides.deleteGraceMs ?? 0, intervalMs: 3_600_000, groupId: `upload-test-purge-${randomUUID()}`, accept: ownVideo },
     kafkaBrokers: env.kafkaBrokers,
-    catalog: { address: `127.0.0.1:${catalogPort}`, serviceKey: TEST_SERVICE_KEY },
+    catalog: { address: catalog.address, serviceKey: TEST_SERVICE_KEY },
     verifier: tokens.verifier,
     logger,
     limits: { chunkSizeBytes: 5 * 1024 * 1024, streamPartSizeBytes: 5 * 1024 * 1024, ...limits },
@@ -94,14 +98,15 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
       await upload.stop(1000);
       upload = await startUpload(options);
     },
+    catalog,
     catalogPool,
-    catalogAddress: `127.0.0.1:${catalogPort}`,
+    catalogAddress: catalog.address,
     tokenFor: (userId) => tokens.tokenFor({ userId, handle: `u${userId.slice(0, 8)}` }),
     uploaded,
     client: (userId) => clientFor(UploadService, `127.0.0.1:${upload.port}`, userId),
-    catalogClient: (service, userId) => clientFor(service, `127.0.0.1:${catalogPort}`, userId),
+    catalogClient: (service, userId) => clientFor(service, catalog.address, userId),
     async channelOf(userId) {
-      const channels = await clientFor(ChannelService, `127.0.0.1:${catalogPort}`, userId);
+      const channels = await clientFor(ChannelService, catalog.address, userId);
       const handle = `c${randomUUID().replace(/-/g, "").slice(0, 20)}`;
       const { channel } = await channels.createChannel({ handle, title: "Test channel" });
       if (!channel) throw new Error("no channel");
@@ -110,10 +115,7 @@ export async function startUploadHarness(limits: Partial<UploadLimits> = {}, ove
     async close() {
       await collector.stop();
       await upload.stop(1000);
-      await catalogRelay.stop();
-      await catalogProducer.disconnect();
-      await catalog.shutdown(1000);
-      await catalogPool.end();
+      await catalog.stop(1000);
       await database.drop();
     },
   };

@@ -12,7 +12,6 @@ import { VideoDeletedSchema } from "../../gen/xtream/events/v1/video_events_pb.j
 import { createEventProducer, EVENT_TYPE_HEADER, topics, type EventConsumer, type EventProducer, type Topic } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { stackEnv, watchDeadLetters, type DeadLetterWatch } from "../../lib/testing/index.ts";
-import { createCatalogEventConsumer } from "../../services/catalog/jobs/event-consumer.ts";
 import { startCatalogHarness, type CatalogHarness } from "../../services/catalog/testing.ts";
 import { createPurgeConsumer } from "../../services/playback/events/purge-consumer.ts";
 import { collectEvents, startTestTranscoder, testTopicPrefix, type EventCollector, type TestTranscoder } from "../../services/transcoder/testing.ts";
@@ -58,19 +57,10 @@ describe("catalog's event consumer", () => {
   let consumer: EventConsumer;
   const applied: string[] = [];
   beforeAll(async () => {
-    harness = await startCatalogHarness();
-    consumer = createCatalogEventConsumer({
-      pool: harness.pool,
-      brokers: env.kafkaBrokers,
-      groupId: `catalog-hostile-${randomUUID()}`,
-      logger,
-      producer,
-      onApplied: (_topic, videoId) => applied.push(videoId),
-    });
-    await consumer.start();
+    harness = await startCatalogHarness({ events: { onApplied: (_topic, videoId) => applied.push(videoId) } });
+    consumer = harness.consumer!;
   }, 120_000);
   afterAll(async () => {
-    await consumer?.stop();
     await harness?.close();
   });
 

@@ -4,35 +4,8 @@ import { inTransaction, type Pool } from "../../../lib/db/index.ts";
 import { alreadyExists } from "../../../lib/errors.ts";
 import { topics } from "../../../lib/kafka/index.ts";
 import { enqueueEvent } from "../../../lib/outbox/index.ts";
-import type { ChannelRecord } from "../domain/model.ts";
+import type { ChannelStore } from "../domain/ports.ts";
 import { CHANNEL_COLUMNS, channelFromRow, isUniqueViolation, type ChannelRow } from "./rows.ts";
-
-/** Fields a channel update may change. */
-export interface ChannelChanges {
-  handle?: string;
-  title?: string;
-  description?: string;
-}
-
-/** Channels in PostgreSQL (catalog.channels). Deleted channels are invisible. */
-export interface ChannelStore {
-  create(input: { ownerId: string; handle: string; title: string; description: string }): Promise<ChannelRecord>;
-  get(id: string): Promise<ChannelRecord | undefined>;
-  getByHandle(handle: string): Promise<ChannelRecord | undefined>;
-  /** The live channels among these ids, in no particular order. */
-  getMany(ids: string[]): Promise<ChannelRecord[]>;
-  /** Newest first; `after` is the previous page's last (create_time, id). */
-  list(options: { ownerId?: string; after?: [string, string]; limit: number }): Promise<ChannelRecord[]>;
-  update(id: string, changes: ChannelChanges): Promise<ChannelRecord>;
-  /** Soft-deletes the channel and its videos, emitting video.deleted for each video. */
-  delete(id: string): Promise<string[]>;
-  /**
-   * account.deleted: soft-deletes every channel and video of the owner
-   * (video.deleted for each, in the same transaction) and deletes the owner's
-   * playlists. Returns the deleted videos' ids; a second call finds nothing.
-   */
-  deleteAllOf(ownerId: string): Promise<string[]>;
-}
 
 /** Creates the PostgreSQL channel store. */
 export function createChannelStore(options: { pool: Pool }): ChannelStore {

@@ -1,35 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { inTransaction, type Pool, type PoolClient } from "../../../lib/db/index.ts";
 import { invalidArgument, notFound } from "../../../lib/errors.ts";
-import type { PlaylistItemRecord, PlaylistRecord, VisibilityValue } from "../domain/model.ts";
+import type { PlaylistStore } from "../domain/ports.ts";
 import { PLAYLIST_COLUMNS, VIDEO_COLUMNS, playlistFromRow, videoFromRow, type PlaylistRow, type VideoRow } from "./rows.ts";
-
-/** Fields a playlist update may change. */
-export interface PlaylistChanges {
-  title?: string;
-  description?: string;
-  visibility?: VisibilityValue;
-}
-
-/**
- * Playlists and their items in PostgreSQL. Positions stay dense (0..n-1):
- * every add, remove and move shifts the others inside one transaction that
- * holds the playlist's row lock.
- */
-export interface PlaylistStore {
-  create(input: { ownerId: string; title: string; description: string; visibility: VisibilityValue }): Promise<PlaylistRecord>;
-  get(id: string): Promise<PlaylistRecord | undefined>;
-  /** An owner's playlists, newest first; `everything` includes private ones. */
-  list(options: { ownerId: string; everything: boolean; after?: [string, string]; limit: number }): Promise<PlaylistRecord[]>;
-  update(id: string, changes: PlaylistChanges): Promise<PlaylistRecord | undefined>;
-  delete(id: string): Promise<void>;
-  /** Inserts at position (clamped to the end; end when undefined). */
-  addItem(playlistId: string, videoId: string, position: number | undefined): Promise<PlaylistItemRecord>;
-  removeItem(playlistId: string, itemId: string): Promise<void>;
-  moveItem(playlistId: string, itemId: string, newPosition: number): Promise<PlaylistItemRecord>;
-  /** Items by position after `afterPosition`, with their (non-deleted) videos. */
-  listItems(playlistId: string, afterPosition: number, limit: number): Promise<PlaylistItemRecord[]>;
-}
 
 /** Creates the PostgreSQL playlist store. */
 export function createPlaylistStore(options: { pool: Pool }): PlaylistStore {

@@ -1,34 +1,6 @@
 import { inTransaction, type Pool } from "../../../lib/db/index.ts";
-import type { VideoRecord } from "../domain/model.ts";
+import type { SearchStore } from "../domain/ports.ts";
 import { VIDEO_COLUMNS, videoFromRow, type VideoRow } from "./rows.ts";
-
-/** How search results are ordered. */
-export type SearchOrder = "relevance" | "newest" | "most_viewed";
-
-/** A search: the text, filters, order and the previous page's last sort key. */
-export interface SearchQuery {
-  text: string;
-  channelId?: string;
-  minDurationMs?: number;
-  maxDurationMs?: number;
-  uploadedAfter?: Date;
-  uploadedBefore?: Date;
-  order: SearchOrder;
-  /** The last row's [sort value, id] from the previous page. */
-  after?: [number | string, string];
-  limit: number;
-}
-
-/** A hit and the sort value it was ordered by (for the next page's cursor). */
-export interface SearchHit {
-  video: VideoRecord;
-  sortValue: number | string;
-}
-
-/** Full-text + trigram search over public, ready, non-deleted videos. */
-export interface SearchStore {
-  search(query: SearchQuery): Promise<SearchHit[]>;
-}
 
 /** word_similarity needed for a trigram (typo-tolerant) match; one wrong letter in a 7-letter word scores about 0.6. */
 const TRIGRAM_THRESHOLD = 0.45;

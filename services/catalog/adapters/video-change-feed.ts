@@ -1,23 +1,10 @@
 import type pg from "pg";
 import type { Pool } from "../../../lib/db/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
+import type { VideoChangeFeed } from "../domain/ports.ts";
 
 /** The PostgreSQL NOTIFY channel the videos trigger announces changes on. */
 export const VIDEO_CHANGED_CHANNEL = "catalog_video_changed";
-
-/**
- * One shared LISTEN connection per process, fanned out in memory: WatchVideo
- * streams subscribe to one video; caches subscribe to every change. After a
- * reconnect every listener is told "*" (anything may have changed meanwhile).
- */
-export interface VideoChangeFeed {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Calls listener on each change of this video; returns the unsubscribe function. */
-  subscribe(videoId: string, listener: () => void): () => void;
-  /** Calls listener with the changed video's id, or "*" after a reconnect. */
-  onAnyChange(listener: (videoId: string) => void): void;
-}
 
 export interface VideoChangeFeedOptions {
   pool: Pool;

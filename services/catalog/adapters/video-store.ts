@@ -3,25 +3,8 @@ import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { inTransaction, type Pool } from "../../../lib/db/index.ts";
 import { topics } from "../../../lib/kafka/index.ts";
 import { enqueueEvent } from "../../../lib/outbox/index.ts";
-import type { RenditionRecord, VideoRecord, VisibilityValue } from "../domain/model.ts";
+import type { VideoStore } from "../domain/ports.ts";
 import { VIDEO_COLUMNS, videoFromRow, type VideoRow } from "./rows.ts";
-
-/** Metadata fields an update may change. */
-export interface VideoChanges {
-  title?: string;
-  description?: string;
-  tags?: string[];
-  language?: string;
-}
-
-/** How the public feed is ordered. */
-export type FeedOrder = "latest" | "most_viewed";
-
-/**
- * The previous feed page's last sort key: [create_time, id] for "latest",
- * [view_count, create_time, id] for "most_viewed".
- */
-export type FeedKey = [string, string] | [number, string, string];
 
 /**
  * SQL (alias v) for a video anyone may find in a listing: PUBLIC, not deleted,
@@ -30,48 +13,6 @@ export type FeedKey = [string, string] | [number, string, string];
  * predicate, so keep them in step.
  */
 export const PUBLICLY_LISTED = "v.deleted_at IS NULL AND v.visibility = 1 AND (v.status = 3 OR (v.status = 2 AND v.playable))";
-
-/** What video.transcoded says about a finished video. */
-export interface TranscodedResult {
-  durationMs: number;
-  renditions: RenditionRecord[];
-  posterPath: string;
-}
-
-/**
- * Videos in PostgreSQL (catalog.videos). Soft-deleted videos are invisible to
- * every read. The pipeline's updates are monotonic (status only moves
- * forward, progress only grows), so replaying events changes nothing.
- */
-export interface VideoStore {
-  create(input: { channelId: string; ownerId: string; title: string; description: string; tags: string[]; language: string; visibility: VisibilityValue }): Promise<VideoRecord>;
-  get(id: string): Promise<VideoRecord | undefined>;
-  /** A channel's videos, newest first. `everything` includes non-public and unfinished ones (the owner's view). */
-  listByChannel(options: { channelId: string; everything: boolean; after?: [string, string]; limit: number }): Promise<VideoRecord[]>;
-  /** Publicly listed videos of every channel, newest or most viewed first (ties: newest, then id). */
-  listFeed(options: { order: FeedOrder; after?: FeedKey; limit: number }): Promise<VideoRecord[]>;
-  update(id: string, changes: VideoChanges): Promise<VideoRecord | undefined>;
-  /** Soft-deletes and enqueues video.deleted in the same transaction; false when already gone. */
-  delete(id: string): Promise<boolean>;
-  /** Changes visibility and enqueues video.visibility when it changed. */
-  setVisibility(id: string, visibility: VisibilityValue): Promise<VideoRecord | undefined>;
-  /**
-   * Counts a view unless this viewer was already counted in this period
-   * bucket, or (with `perClient`) the client's address already counted `max`
-   * other viewers of this video in it.
-   */
-  recordView(id: string, viewer: string, periodBucket: number, perClient?: { key: string; max: number }): Promise<{ counted: boolean; viewCount: number } | undefined>;
-  /** video.uploaded: UPLOADING → PROCESSING. True when something changed. */
-  markProcessing(id: string): Promise<boolean>;
-  /** video.progress: progress only grows; playable only turns on. */
-  applyProgress(id: string, percent: number, playable: boolean): Promise<boolean>;
-  /** video.transcoded: → READY with duration, renditions and poster, unless already final. */
-  markReady(id: string, result: TranscodedResult): Promise<boolean>;
-  /** video.failed: → FAILED with the reason, unless already final. */
-  markFailed(id: string, reason: string): Promise<boolean>;
-  /** Videos still UPLOADING that were created before `createdBefore` → FAILED with the reason (at most `limit`); their ids. */
-  failAbandonedUploads(createdBefore: Date, reason: string, limit: number): Promise<string[]>;
-}
 
 /** Creates the PostgreSQL video store. */
 export function createVideoStore(options: { pool: Pool }): VideoStore {

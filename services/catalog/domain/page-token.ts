@@ -54,6 +54,30 @@ export function decodePageToken(token: string, scope: string, shape: readonly ("
   });
 }
 
+/** What a listing request says about paging. */
+export interface PageRequest {
+  /** "" for the first page. */
+  pageToken: string;
+  /** 0 for the listing's default. */
+  pageSize: number;
+}
+
+/** One page of a listing and the token of the next ("" after the last). */
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string;
+}
+
+/**
+ * Cuts a page from rows fetched with one extra (limit + 1): the extra row
+ * only says that another page exists; the token carries the last kept row's key.
+ */
+export function toPage<T>(rows: T[], limit: number, scope: string, keyOf: (last: T) => (string | number)[]): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextPageToken: rows.length > limit && last !== undefined ? encodePageToken({ scope, key: keyOf(last) }) : "" };
+}
+
 /** Page size: the requested one clamped to [1, max], or the default for 0. */
 export function pageSize(requested: number, fallback: number, max: number): number {
   if (requested <= 0) return fallback;

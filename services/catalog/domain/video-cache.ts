@@ -1,3 +1,5 @@
+import type { VideoRecord } from "./model.ts";
+
 /**
  * A small in-process LRU cache with a time-to-live, for hot reads (GetVideo).
  * Writers and the change listener evict entries; the TTL bounds staleness
@@ -59,6 +61,67 @@ export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
     },
     get size() {
       return entries.size;
+    },
+  };
+}
+
+/** A video and its read answer, built once and shared by every caller allowed to see it. */
+export interface CachedVideo<R> {
+  video: VideoRecord;
+  response: R;
+}
+
+/**
+ * The GetVideo cache, all of it: TTL entries, loading on a miss, and
+ * eviction. Writers evict after their write; the change feed evicts for
+ * writes in other processes. An eviction bumps an epoch, so a read that
+ * raced a write does not cache what it read.
+ */
+export interface VideoCache<R> {
+  /** The cached entry, without I/O (undefined on a miss): a hot read can answer synchronously. */
+  peek(id: string): CachedVideo<R> | undefined;
+  /** The entry, read and cached on a miss; undefined when the video does not exist. */
+  load(id: string): Promise<CachedVideo<R> | undefined>;
+  /** Forgets one video. */
+  evict(id: string): void;
+  /** Forgets every video (after the change feed reconnected: anything may have changed). */
+  evictAll(): void;
+}
+
+export interface VideoCacheOptions<R> {
+  /** Reads a video from the store. */
+  read(id: string): Promise<VideoRecord | undefined>;
+  /** Builds the answer for a video, once per entry (encoded once, for example). */
+  respond(video: VideoRecord): R;
+  /** Entry lifetime; 0 disables caching. */
+  ttlMs: number;
+  maxEntries: number;
+  now?: () => number;
+}
+
+/** Creates the GetVideo cache. */
+export function createVideoCache<R>(options: VideoCacheOptions<R>): VideoCache<R> {
+  const entries = createTtlCache<CachedVideo<R>>({ ttlMs: options.ttlMs, maxEntries: options.maxEntries, ...(options.now ? { now: options.now } : {}) });
+  let epoch = 0;
+  return {
+    peek: (id) => entries.get(id),
+    async load(id) {
+      const hit = entries.get(id);
+      if (hit) return hit;
+      const seen = epoch;
+      const video = await options.read(id);
+      if (!video) return undefined;
+      const entry = { video, response: options.respond(video) };
+      if (epoch === seen) entries.set(id, entry);
+      return entry;
+    },
+    evict(id) {
+      epoch++;
+      entries.delete(id);
+    },
+    evictAll() {
+      epoch++;
+      entries.clear();
     },
   };
 }

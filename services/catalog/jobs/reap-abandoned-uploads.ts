@@ -1,5 +1,5 @@
 import type { Logger } from "../../../lib/logger.ts";
-import type { VideoStore } from "../adapters/video-store.ts";
+import type { VideoStore } from "../domain/ports.ts";
 
 /** What a reaped video says, shown to its owner. */
 export const ABANDONED_UPLOAD_REASON = "the upload was never finished; please upload the video again";

@@ -7,7 +7,6 @@ import { ChannelService } from "../../../gen/xtream/catalog/v1/channel_service_p
 import { Visibility } from "../../../gen/xtream/catalog/v1/resources_pb.js";
 import { VideoService } from "../../../gen/xtream/catalog/v1/video_service_pb.js";
 import { PlaybackService } from "../../../gen/xtream/playback/v1/playback_service_pb.js";
-import { createVideoStore } from "../../catalog/adapters/video-store.ts";
 import { startCatalogHarness, type CatalogHarness } from "../../catalog/testing.ts";
 import { publishFixture, startTestEdge, type TestEdge } from "../testing.ts";
 
@@ -25,7 +24,7 @@ const tokenOf = (userId: string | undefined) => (userId ? tokens.tokenFor({ user
 
 beforeAll(async () => {
   tokens = await createTestTokens();
-  catalog = await startCatalogHarness({ verifier: tokens.verifier });
+  catalog = await startCatalogHarness({ verifier: tokens.verifier, events: true });
   const ownerToken = await tokenOf(owner);
   const channels = createServiceClient(ChannelService, { address: catalog.address, interceptors: [bearer(ownerToken)] });
   // As the upload service does: CreateVideo is internal to it.
@@ -38,14 +37,13 @@ beforeAll(async () => {
   videos.private = await create("Secret", Visibility.PRIVATE);
   videos.long = await create("Three hours", Visibility.PRIVATE);
   videos.uploading = await create("Not there yet", Visibility.PUBLIC);
-  // What the catalog's video.transcoded consumer does (its own tests cover the Kafka path).
-  const store = createVideoStore({ pool: catalog.pool });
+  // READY as the pipeline makes it: video.transcoded through Kafka to the catalog's consumer.
   const renditions = [
     { name: "240p", width: 426, height: 240, bandwidth: 300_000, codecs: "avc1.42c01e", playlistPath: "240p/index.m3u8" },
     { name: "360p", width: 640, height: 360, bandwidth: 600_000, codecs: "avc1.42c01e", playlistPath: "360p/index.m3u8" },
   ];
-  for (const id of [videos.public, videos.unlisted, videos.private]) await store.markReady(id, { durationMs: 3000, renditions, posterPath: "poster.jpg" });
-  await store.markReady(videos.long, { durationMs: THREE_HOURS_MS, renditions, posterPath: "poster.jpg" });
+  for (const id of [videos.public, videos.unlisted, videos.private]) await catalog.markReady(id, { durationMs: 3000, renditions });
+  await catalog.markReady(videos.long, { durationMs: THREE_HOURS_MS, renditions });
   await Promise.all([publishFixture(videos.unlisted), publishFixture(videos.private)]);
   edge = await startTestEdge({ catalogAddress: catalog.address, tokens: { durationMarginSeconds: 600, maxTtlSeconds: 12 * 3600 } });
 });

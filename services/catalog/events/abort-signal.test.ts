@@ -12,6 +12,7 @@ import { createLogger } from "../../../lib/logger.ts";
 import { stackEnv } from "../../../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 import { createCatalogEventConsumer } from "./event-consumer.ts";
+import { storesOf } from "./stores-of.ts";
 
 const brokers = stackEnv().kafkaBrokers;
 let harness: CatalogHarness;
@@ -32,7 +33,7 @@ it("stopping the consumer aborts a handler waiting on PostgreSQL", { timeout: 12
   const id = (await (await harness.client(VideoService, owner)).createVideo({ channelId, title: "Locked" })).video!.id;
   const groupId = `catalog-abort-${randomUUID()}`;
   const consumer = () =>
-    createCatalogEventConsumer({ pool: harness.pool, brokers, groupId, logger: createLogger("catalog-abort-test", "silent"), producer });
+    createCatalogEventConsumer({ ...storesOf(harness.pool), brokers, groupId, logger: createLogger("catalog-abort-test", "silent"), producer });
 
   const locker = await harness.pool.connect();
   let first: ReturnType<typeof consumer> | undefined;

@@ -1,14 +1,14 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import type { Pool } from "../../../lib/db/index.ts";
 import { createEventConsumer, eventHandler, PermanentError, topics, type EventConsumer, type EventProducer } from "../../../lib/kafka/index.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import { ATTR_VIDEO_ID, inSpan } from "../../../lib/telemetry/spans.ts";
-import { createChannelStore } from "../adapters/channel-store.ts";
-import { createVideoStore, type VideoStore } from "../adapters/video-store.ts";
 import { isUuid } from "../domain/page-token.ts";
+import type { ChannelStore, VideoStore } from "../domain/ports.ts";
 
 export interface CatalogEventConsumerOptions {
-  pool: Pool;
+  videos: VideoStore;
+  /** account.deleted removes everything an account owned. */
+  channels: Pick<ChannelStore, "deleteAllOf">;
   brokers: string[];
   /** "xtream-catalog" in production; tests use a fresh group to replay from the beginning. */
   groupId: string;
@@ -35,7 +35,7 @@ export interface CatalogEventConsumerOptions {
  * (lib/kafka/consumer.ts), so the video still ends where its events say.
  */
 export function createCatalogEventConsumer(options: CatalogEventConsumerOptions): EventConsumer {
-  const videos: VideoStore = createVideoStore({ pool: options.pool });
+  const { videos, channels } = options;
   const { logger } = options;
   /** A status update as its own span (catalog.status processing|progress|ready|failed), for the upload's trace. */
   const status = (step: string, videoId: string, signal: AbortSignal, update: () => Promise<boolean>) =>
@@ -104,7 +104,7 @@ export function createCatalogEventConsumer(options: CatalogEventConsumerOptions)
         topic: topics.accountDeleted,
         async handle(event) {
           if (!event.userId) return;
-          const deleted = await inSpan("catalog.delete_account", { "user.id": event.userId }, () => createChannelStore({ pool: options.pool }).deleteAllOf(event.userId));
+          const deleted = await inSpan("catalog.delete_account", { "user.id": event.userId }, () => channels.deleteAllOf(event.userId));
           logger.info({ userId: event.userId, videos: deleted.length }, "deleted account's channels, videos and playlists");
           for (const videoId of deleted) applied(topics.accountDeleted.name, videoId, true);
         },

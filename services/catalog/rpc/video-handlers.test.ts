@@ -9,7 +9,7 @@ import { codeOf } from "../../../lib/testing/index.ts";
 
 let harness: CatalogHarness;
 beforeAll(async () => {
-  harness = await startCatalogHarness({ viewPeriodMs: 3_600_000 });
+  harness = await startCatalogHarness({ server: { viewPeriodMs: 3_600_000 } });
 });
 afterAll(async () => {
   await harness.close();

@@ -11,7 +11,7 @@ let videoId: string;
 let owner: string;
 
 beforeAll(async () => {
-  harness = await startCatalogHarness({ watchStreamsPerCaller: 2, watchMaxLifetimeMs: 1500 });
+  harness = await startCatalogHarness({ server: { watchStreamsPerCaller: 2, watchMaxLifetimeMs: 1500 } });
   owner = harness.newUser();
   const { channel } = await (await harness.client(ChannelService, owner)).createChannel({ handle: `watch_${Date.now().toString(36)}`, title: "W" });
   // UPLOADING and public: streams stay open (no terminal state) and anyone may watch.

@@ -12,6 +12,7 @@ import { createLogger } from "../../../lib/logger.ts";
 import { codeOf, stackEnv } from "../../../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 import { createCatalogEventConsumer } from "./event-consumer.ts";
+import { storesOf } from "./stores-of.ts";
 
 // account.deleted (from identity's outbox) through real Kafka into the
 // catalog's consumer: everything the account owned is deleted, and each
@@ -25,7 +26,7 @@ beforeAll(async () => {
   harness = await startCatalogHarness();
   producer = createEventProducer({ brokers, clientId: "catalog-account-test" });
   await producer.connect();
-  consumer = createCatalogEventConsumer({ pool: harness.pool, brokers, groupId: `catalog-account-test-${randomUUID()}`, logger: createLogger("catalog-account-test", "silent"), producer });
+  consumer = createCatalogEventConsumer({ ...storesOf(harness.pool), brokers, groupId: `catalog-account-test-${randomUUID()}`, logger: createLogger("catalog-account-test", "silent"), producer });
   await consumer.start();
 }, 60_000);
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 describe.each([true, false])("GetVideo (fast path: %s)", (fastGetVideo) => {
   let harness: CatalogHarness;
   beforeAll(async () => {
-    harness = await startCatalogHarness({ fastGetVideo });
+    harness = await startCatalogHarness({ server: { fastGetVideo } });
   });
   afterAll(async () => {
     await harness.close();

@@ -6,8 +6,8 @@ import { GetVideoRequestSchema, VideoService, type GetVideoRequest, type GetVide
 import { readableVideo } from "../domain/access.ts";
 import { Visibility } from "../domain/model.ts";
 import { isUuid } from "../domain/page-token.ts";
+import type { Logger } from "../../../lib/logger.ts";
 import type { CatalogDeps } from "./deps.ts";
-import { loadCachedVideo } from "./video-handlers.ts";
 
 /**
  * GetVideo is the platform's hottest read (the edge asks it for every
@@ -18,7 +18,7 @@ import { loadCachedVideo } from "./video-handlers.ts";
  * public or unlisted video is answered synchronously with bytes encoded once.
  * It replaces the adapter's registration of the same method on `server`.
  */
-export function installGetVideoFastPath(server: grpc.Server, deps: CatalogDeps): void {
+export function installGetVideoFastPath(server: grpc.Server, deps: Pick<CatalogDeps, "videoCache" | "verifier"> & { logger: Logger }): void {
   const definition = grpcMethodDefinition(VideoService.method.getVideo);
   // GetVideoRequest's only rule is video_id = UUID: a well-formed id needs no
   // rule evaluation; anything else goes through protovalidate for its exact
@@ -39,7 +39,7 @@ export function installGetVideoFastPath(server: grpc.Server, deps: CatalogDeps):
     try {
       validate(request);
       if (authorization === undefined) {
-        const hit = deps.videoCache.get(request.videoId);
+        const hit = deps.videoCache.peek(request.videoId);
         if (hit && hit.video.visibility !== Visibility.PRIVATE) {
           callback(null, hit.response);
           return;
@@ -54,7 +54,7 @@ export function installGetVideoFastPath(server: grpc.Server, deps: CatalogDeps):
         const requestHeader = new Headers();
         if (authorization !== undefined) requestHeader.set("authorization", authorization.toString());
         const caller = await optionalCaller({ requestHeader }, deps.verifier);
-        const entry = await loadCachedVideo(deps, request.videoId);
+        const entry = await deps.videoCache.load(request.videoId);
         readableVideo(entry?.video, caller?.userId);
         callback(null, entry!.response);
       } catch (err) {

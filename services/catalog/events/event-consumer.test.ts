@@ -10,6 +10,7 @@ import { createOutboxRelay } from "../../../lib/outbox/index.ts";
 import { stackEnv } from "../../../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 import { createCatalogEventConsumer } from "./event-consumer.ts";
+import { storesOf } from "./stores-of.ts";
 
 let harness: CatalogHarness;
 let producer: EventProducer;
@@ -37,7 +38,7 @@ const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 150_
 /** A consumer in a fresh group (reads each topic from the beginning) counting the events it applied per video. */
 async function startConsumer(seen: Map<string, number>): Promise<EventConsumer> {
   const consumer = createCatalogEventConsumer({
-    pool: harness.pool,
+    ...storesOf(harness.pool),
     brokers,
     groupId: `catalog-test-${randomUUID()}`,
     logger,

@@ -14,6 +14,7 @@ import { createLogger } from "../../../lib/logger.ts";
 import { stackComponent, stackEnv, watchDeadLetters, type DeadLetterWatch } from "../../../lib/testing/index.ts";
 import { startCatalogHarness, type CatalogHarness } from "../testing.ts";
 import { createCatalogEventConsumer } from "./event-consumer.ts";
+import { storesOf } from "./stores-of.ts";
 
 const brokers = stackEnv().kafkaBrokers;
 let harness: CatalogHarness;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   await producer.connect();
   deadLetters = await watchDeadLetters(brokers);
   consumer = createCatalogEventConsumer({
-    pool: harness.pool,
+    ...storesOf(harness.pool),
     brokers,
     groupId: `catalog-pg-outage-${randomUUID()}`,
     logger: createLogger("catalog-pg-outage-test", "silent"),
