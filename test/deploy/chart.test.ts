@@ -170,12 +170,13 @@ describe("helm chart k8s/xtream", () => {
     }
   });
 
-  it("gives playback and upload the process settings the local stack and the benches read from the same values", async () => {
+  it("gives playback, upload and the gateway the process settings the local stack and the benches read from the same values", async () => {
     // Read before main.ts runs (by lib/telemetry, or by node): services.NAME.processEnv in
     // values.yaml, rendered by the chart and read by scripts/stack (process-profile.ts).
     const chartEnv = (name: string, key: string) => envOf(containersOf(findObject(defaults, "Deployment", `xtream-${name}`))[0]).get(key)?.value;
     expect(chartEnv("playback", "OTEL_NODE_DISABLED_INSTRUMENTATIONS")).toBe(processEnv("playback")["OTEL_NODE_DISABLED_INSTRUMENTATIONS"]);
     expect(chartEnv("upload", "NODE_OPTIONS")).toBe(processEnv("upload")["NODE_OPTIONS"]);
+    expect(chartEnv("gateway", "MALLOC_MMAP_THRESHOLD_")).toBe(processEnv("gateway")["MALLOC_MMAP_THRESHOLD_"]);
     expect(processEnv("playback")).toEqual({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" });
     expect(processEnv("upload")).toEqual({ NODE_OPTIONS: "--max-semi-space-size=1" });
     const servicesEnv = async (name: string) => (await run("bash", ["scripts/stack/services.sh", "env", name], { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: "" } })).stdout;
@@ -196,7 +197,8 @@ describe("helm chart k8s/xtream", () => {
       // LOG_LEVEL is read by the shared logger (lib/logger.ts) for every service.
       const source = readFileSync(join(repoRoot, configFile), "utf8") + readFileSync(join(repoRoot, "lib", "logger.ts"), "utf8");
       const [container] = containersOf(findObject(defaults, "Deployment", `xtream-${name}`));
-      const own = [...envOf(container).keys()].filter((key) => !/^(HOST_IP|POD_NAME|POD_NAMESPACE|NODE_NAME|TMPDIR|NODE_OPTIONS|OTEL_.*)$/.test(key));
+      // Read by the runtime, not the service: Node (NODE_OPTIONS), OpenTelemetry (OTEL_*), glibc (MALLOC_*).
+      const own = [...envOf(container).keys()].filter((key) => !/^(HOST_IP|POD_NAME|POD_NAMESPACE|NODE_NAME|TMPDIR|NODE_OPTIONS|OTEL_.*|MALLOC_.*)$/.test(key));
       for (const key of own) expect(source, `${name}: ${key} is not read by ${configFile}`).toMatch(new RegExp(`\\b${key}\\b`));
     }
   });
