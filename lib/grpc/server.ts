@@ -1,11 +1,11 @@
 import { once } from "node:events";
-import { create, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Logger } from "../logger.ts";
 import { serviceMeter } from "../telemetry/metrics.ts";
-import { peerAddressKey } from "./peer.ts";
+import { GrpcHandlerContext, type BaseCall } from "./handler-context.ts";
 import { advertiseStreamWindow, raiseConnectionWindow, RECEIVE_WINDOW } from "./receive-window.ts";
 import { addReflection } from "./reflection.ts";
 import { grpcServiceDefinition } from "./service-definition.ts";
@@ -147,21 +147,15 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
 }
 
 type AnyImpl = (input: unknown, context: HandlerContext) => unknown;
-/** What every kind of grpc-js server call offers. */
-interface BaseCall {
-  readonly metadata: grpc.Metadata;
-  getDeadline(): grpc.Deadline;
-  getPath(): string;
-  getPeer(): string;
-  sendMetadata(metadata: grpc.Metadata): void;
-  on(event: "cancelled", listener: () => void): unknown;
-}
 /** A call we can write responses to (server- and bidi-streaming). */
 type WritableCall = BaseCall &
   NodeJS.EventEmitter & {
-    readonly cancelled: boolean;
     write(message: unknown): boolean;
   };
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
 
 function adaptMethod(
   service: DescService,
@@ -181,64 +175,83 @@ function adaptMethod(
 
   switch (method.methodKind) {
     case "unary":
+      // The hot path: a handler that returns a value (not a promise) is
+      // answered in the same tick, and the context costs nothing until used.
+      // Responses are serialised by the method's serializer (create() for
+      // init shapes; bytes from encodeOnce for cached messages).
       return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const context = handlerContext(service, method, call, shutdownSignal);
         const started = performance.now();
-        void (async () => {
-          try {
-            validateRequest(method.input, call.request as MessageShape<DescMessage>);
-            const response = await impl(call.request, context);
-            sendHeaders(call, context);
-            callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
-            metrics.done(started, grpc.status.OK);
-          } catch (err) {
-            callback(fail(err, started));
-          }
-        })();
+        const context = new GrpcHandlerContext(service, method, call, shutdownSignal);
+        const answer = (response: unknown) => {
+          sendHeaders(call, context);
+          callback(null, response, context.trailerMetadata());
+          metrics.done(started, grpc.status.OK);
+          context.finish();
+        };
+        const refuse = (err: unknown) => {
+          callback(fail(err, started));
+          context.finish();
+        };
+        let result: unknown;
+        try {
+          validateRequest(method.input, call.request as MessageShape<DescMessage>);
+          result = impl(call.request, context);
+        } catch (err) {
+          refuse(err);
+          return;
+        }
+        if (isPromiseLike(result)) result.then(answer, refuse);
+        else answer(result);
       };
     case "server_streaming":
       return (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const context = handlerContext(service, method, call, shutdownSignal);
+        const context = new GrpcHandlerContext(service, method, call, shutdownSignal);
         const started = performance.now();
         void (async () => {
           try {
             validateRequest(method.input, call.request as MessageShape<DescMessage>);
-            await writeAll(call, method, impl(call.request, context) as AsyncIterable<unknown>, context);
-            call.end(metadataFrom(context.responseTrailer));
+            await writeAll(call, impl(call.request, context) as AsyncIterable<unknown>, context);
+            call.end(context.trailerMetadata());
             metrics.done(started, grpc.status.OK);
           } catch (err) {
             const status = fail(err, started);
             if (!call.cancelled) call.emit("error", status);
+          } finally {
+            context.finish();
           }
         })();
       };
     case "client_streaming":
       return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const context = handlerContext(service, method, call, shutdownSignal);
+        const context = new GrpcHandlerContext(service, method, call, shutdownSignal);
         const started = performance.now();
         void (async () => {
           try {
             const response = await impl(readRequests(call, method, context), context);
             sendHeaders(call, context);
-            callback(null, create(method.output, response as MessageShape<DescMessage>), metadataFrom(context.responseTrailer));
+            callback(null, response, context.trailerMetadata());
             metrics.done(started, grpc.status.OK);
           } catch (err) {
             callback(fail(err, started));
+          } finally {
+            context.finish();
           }
         })();
       };
     case "bidi_streaming":
       return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        const context = handlerContext(service, method, call, shutdownSignal);
+        const context = new GrpcHandlerContext(service, method, call, shutdownSignal);
         const started = performance.now();
         void (async () => {
           try {
-            await writeAll(call, method, impl(readRequests(call, method, context), context) as AsyncIterable<unknown>, context);
-            call.end(metadataFrom(context.responseTrailer));
+            await writeAll(call, impl(readRequests(call, method, context), context) as AsyncIterable<unknown>, context);
+            call.end(context.trailerMetadata());
             metrics.done(started, grpc.status.OK);
           } catch (err) {
             const status = fail(err, started);
             if (!call.cancelled) call.emit("error", status);
+          } finally {
+            context.finish();
           }
         })();
       };
@@ -258,35 +271,15 @@ const rpcDuration = serviceMeter("grpc").createHistogram("rpc.server.call.durati
 
 function rpcMetrics(service: DescService, method: DescMethod) {
   const base = { "rpc.system": "grpc", "rpc.service": service.typeName, "rpc.method": method.name };
+  // One attribute set per status code, made once (not an object per call).
+  const byCode = new Map<number, Record<string, string | number>>();
   return {
     done(started: number, code: number) {
-      rpcDuration.record((performance.now() - started) / 1000, { ...base, "rpc.grpc.status_code": code });
+      let attributes = byCode.get(code);
+      if (!attributes) byCode.set(code, (attributes = { ...base, "rpc.grpc.status_code": code }));
+      rpcDuration.record((performance.now() - started) / 1000, attributes);
     },
   };
-}
-
-const CLIENT_CANCELLED = new ConnectError("client cancelled the call", Code.Canceled);
-
-/** A HandlerContext whose signal aborts on client cancellation, deadline or forced shutdown. */
-function handlerContext(service: DescService, method: DescMethod, call: BaseCall, shutdownSignal: AbortSignal) {
-  const requestController = new AbortController();
-  // grpc-js emits "cancelled" at the end of every call, so the reason is one shared object.
-  call.on("cancelled", () => requestController.abort(CLIENT_CANCELLED));
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
-  return createHandlerContext({
-    service,
-    method,
-    protocolName: "grpc",
-    requestMethod: "POST",
-    url: call.getPath(),
-    timeoutMs,
-    shutdownSignal,
-    requestSignal: requestController.signal,
-    requestHeader: headersFrom(call.metadata),
-    contextValues: createContextValues().set(peerAddressKey, call.getPeer()),
-  });
 }
 
 /**
@@ -314,7 +307,7 @@ async function* readRequests(call: grpc.ServerReadableStream<unknown, unknown>, 
 }
 
 /** Writes a handler's responses, waiting for the client when the socket is full. */
-async function writeAll(call: WritableCall, method: DescMethod, responses: AsyncIterable<unknown>, context: HandlerContext) {
+async function writeAll(call: WritableCall, responses: AsyncIterable<unknown>, context: GrpcHandlerContext) {
   let headersSent = false;
   for await (const response of responses) {
     if (context.signal.aborted) return;
@@ -322,29 +315,13 @@ async function writeAll(call: WritableCall, method: DescMethod, responses: Async
       sendHeaders(call, context);
       headersSent = true;
     }
-    if (!call.write(create(method.output, response as MessageShape<DescMessage>))) {
+    if (!call.write(response)) {
       await once(call, "drain", { signal: context.signal }).catch(() => undefined);
     }
   }
 }
 
-function sendHeaders(call: Pick<BaseCall, "sendMetadata">, context: HandlerContext) {
-  const metadata = metadataFrom(context.responseHeader);
-  if (Object.keys(metadata.getMap()).length > 0) call.sendMetadata(metadata);
-}
-
-function headersFrom(metadata: grpc.Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    headers.append(key, typeof value === "string" ? value : value.toString("base64"));
-  }
-  return headers;
-}
-
-function metadataFrom(headers: Headers): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  headers.forEach((value, key) => {
-    if (!key.endsWith("-bin")) metadata.add(key, value);
-  });
-  return metadata;
+function sendHeaders(call: Pick<BaseCall, "sendMetadata">, context: GrpcHandlerContext) {
+  const metadata = context.headerMetadata();
+  if (metadata) call.sendMetadata(metadata);
 }
