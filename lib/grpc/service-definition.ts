@@ -15,7 +15,7 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
 }
 
 /** The grpc-js definition of one method. */
-export function grpcMethodDefinition(method: DescMethod): MethodDefinition<unknown, unknown> {
+function grpcMethodDefinition(method: DescMethod): MethodDefinition<unknown, unknown> {
   return {
     path: `/${method.parent.typeName}/${method.name}`,
     originalName: method.localName,

@@ -20,7 +20,6 @@ import { createVideoCache } from "./domain/video-cache.ts";
 import { createVideos } from "./domain/videos.ts";
 import { createChannelHandlers } from "./rpc/channel-handlers.ts";
 import { toVideo } from "./rpc/convert.ts";
-import { installGetVideoFastPath } from "./rpc/get-video-fast-path.ts";
 import { createPlaylistHandlers } from "./rpc/playlist-handlers.ts";
 import { createSearchHandlers } from "./rpc/search-handlers.ts";
 import { createVideoHandlers } from "./rpc/video-handlers.ts";
@@ -48,8 +47,6 @@ export interface CatalogServerOptions {
   watchStreamsPerCaller?: number;
   /** A WatchVideo stream ends after this long; clients reconnect (default 1 h). */
   watchMaxLifetimeMs?: number;
-  /** Serve GetVideo through the lean grpc-js handler (default true; false uses the generic adapter). */
-  fastGetVideo?: boolean;
   /** The event consumer: drives the "kafka-consumer" health name and liveness. */
   consumer?: Pick<EventConsumer, "healthy" | "failed">;
   /** How often health is re-checked (default 5 s). */
@@ -115,8 +112,6 @@ export function createCatalogServer(options: CatalogServerOptions): GrpcServer {
     liveness: () => !(options.consumer?.failed() ?? false),
     ...(options.healthIntervalMs ? { readinessIntervalMs: options.healthIntervalMs } : {}),
   });
-
-  if (options.fastGetVideo ?? true) installGetVideoFastPath(grpc.server, { videoCache, verifier: options.verifier, logger });
 
   let feedStarted = false;
   return {
