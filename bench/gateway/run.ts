@@ -18,10 +18,10 @@ import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_pro
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { freePort, portOpen } from "../../lib/testing/index.ts";
+import { startJsonChild } from "../lib/child.ts";
 import { median } from "../lib/stats.ts";
 
 const exec = promisify(execFile);
@@ -69,13 +69,9 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
 
 /** The real catalog server on a throwaway database (first stdout line: {"port","videoId"}). */
 async function startCatalog(): Promise<{ port: number; videoId: string }> {
-  const child = spawn(process.execPath, [join(ROOT, "bench/grpc/catalog-server.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const { child, info } = await startJsonChild<{ port: number; videoId: string }>([join(ROOT, "bench/grpc/catalog-server.ts")], { cwd: ROOT });
   children.push(child);
-  const line = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`catalog-server exited with ${code}`)));
-    createInterface({ input: child.stdout }).once("line", resolve);
-  });
-  return JSON.parse(line) as { port: number; videoId: string };
+  return info;
 }
 
 /** gateway/main.ts in its own process, routing VideoService to the bench catalog. */

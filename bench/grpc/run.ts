@@ -7,11 +7,12 @@
  * Last line: {"ratio_vs_echo":…,"getvideo_rps":…,"echo_rps":…,"search_rps":…,"p99_ms":…}
  * (ratio_vs_echo = GetVideo / echo; p99_ms is GetVideo's median p99).
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { promisify } from "node:util";
+import { startJsonChild, stopChild } from "../lib/child.ts";
+import { median, round } from "../lib/stats.ts";
 
 const exec = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
@@ -21,16 +22,8 @@ const ROUNDS = Number(process.argv[4] ?? 5);
 
 const log = (message: string) => console.log(`[bench grpc] ${message}`);
 
-/** Starts a server script as a child process and reads its first JSON line. */
-async function startChild(script: string): Promise<{ child: ChildProcess; info: Record<string, string | number> }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, script)], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout });
-  const info = await new Promise<Record<string, string | number>>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-    lines.once("line", (line) => resolve(JSON.parse(line) as Record<string, string | number>));
-  });
-  return { child, info };
-}
+/** Starts a server script of this folder as a child process and reads its first JSON line. */
+const startChild = (script: string) => startJsonChild<Record<string, string | number>>([join(import.meta.dirname, script)], { cwd: root });
 
 async function ghzPath(): Promise<string> {
   const local = join(root, ".tools", "bin", "ghz");
@@ -82,11 +75,7 @@ async function cpuMs(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
-const round2 = (value: number) => Math.round(value * 100) / 100;
+const round2 = (value: number) => round(value, 2);
 
 const children: ChildProcess[] = [];
 try {
@@ -132,6 +121,5 @@ try {
   log(`GetVideo (cached) is ${summary.ratio_vs_echo}× the bare echo server in rps (target ≥ 0.8); by server CPU per call ${round2(cpuRatio)}×`);
   console.log(JSON.stringify(summary));
 } finally {
-  for (const child of children) child.kill("SIGTERM");
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)))));
+  await Promise.all(children.map((child) => stopChild(child)));
 }

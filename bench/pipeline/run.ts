@@ -21,12 +21,11 @@
  * The transcoder is the stack's own (./dev.sh up starts services/transcoder);
  * if none runs, one is started here. Last line: one JSON object.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "../../lib/kafka/index.ts";
 import { createLogger } from "../../lib/logger.ts";
@@ -37,6 +36,7 @@ import { startTranscoder } from "../../services/transcoder/runtime.ts";
 import { collectEvents, plainLadder } from "../../services/transcoder/testing.ts";
 import { createUploadClient, fileChunks, putChunks, startResumable, syntheticChunks, uploadStream } from "./upload-client.ts";
 import { processEnv } from "../../scripts/stack/process-profile.ts";
+import { startJsonChild, stopChild } from "../lib/child.ts";
 import { median } from "../lib/stats.ts";
 
 const env = stackEnv();
@@ -63,23 +63,9 @@ async function startUploadChild({ events = true } = {}): Promise<{ child: ChildP
   const profile = processEnv("upload");
   const env = { ...process.env, ...profile, NODE_OPTIONS: [process.env["NODE_OPTIONS"], profile["NODE_OPTIONS"]].filter(Boolean).join(" ") };
   const args = [join(root, "bench/pipeline/upload-child.ts"), ...(events ? [] : ["--no-events"])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env });
+  const { child, info } = await startJsonChild<{ port: number; token: string; channelId: string }>(args, { env });
   children.push(child);
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    if (line.startsWith("{")) {
-      lines.close();
-      return { child, ...(JSON.parse(line) as { port: number; token: string; channelId: string }) };
-    }
-  }
-  throw new Error("upload child exited before it was ready");
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await Promise.race([exited, sleep(10_000)]);
+  return { child, ...info };
 }
 
 /**
