@@ -2,8 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { context, trace } from "@opentelemetry/api";
-import { Kafka, logLevel, type Admin, type Consumer, type EachMessagePayload, type IHeaders } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Consumer, type ConsumerRunConfig, type EachMessagePayload, type IHeaders } from "kafkajs";
 import type { Logger } from "../logger.ts";
+import { keepRetrying, type RetryLoop } from "../process/keep-retrying.ts";
 import { classifyError, type ErrorClass } from "./error-class.ts";
 import { createDeliveryTracker, type DeliveryTracker } from "./delivery-count.ts";
 import { EVENT_TYPE_HEADER, type EventProducer } from "./producer.ts";
@@ -318,6 +319,56 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     }
   };
 
+  /** Errors that left eachMessage (not a rebalance): ours, so a crash they cause is not the broker's. */
+  const escaped = new WeakSet<object>();
+  const runConfig: ConsumerRunConfig = {
+    autoCommit: false,
+    partitionsConsumedConcurrently: options.concurrency ?? 1,
+    // The kafkajs instrumentation already made a "process <topic>" span, child of the
+    // producer's span, and made it active: keep it. Without the instrumentation
+    // (OTEL_NODE_DISABLED_INSTRUMENTATIONS=kafkajs) continue the producer's trace directly.
+    eachMessage: async (payload) => {
+      try {
+        await (trace.getSpan(context.active()) ? process(payload) : context.with(extractTraceContext(payload.message.headers), () => process(payload)));
+      } catch (err) {
+        if (!rebalancing(err) && typeof err === "object" && err !== null) escaped.add(err);
+        throw err;
+      }
+    },
+  };
+
+  /**
+   * kafkajs gives up for good on some group errors it does not retry, typically
+   * after the broker was restarted ("the coordinator is not aware of this
+   * member"): the consumer would stay stopped while the process lives on. Join
+   * again instead, with lib/process's backoff, until the group takes us back.
+   * Committed offsets make this lose nothing.
+   */
+  let rejoining: RetryLoop | undefined;
+  let crashedWhileJoining = false;
+  const rejoin = () => {
+    if (rejoining) {
+      crashedWhileJoining = true;
+      return;
+    }
+    options.logger.warn("kafka consumer stopped on a group or broker error; joining the group again");
+    const loop = keepRetrying(
+      async () => {
+        crashedWhileJoining = false;
+        await consumer.disconnect().catch(() => undefined);
+        await consumer.connect();
+        await consumer.run(runConfig);
+        // kafkajs reports a failed join as a crash, not as an error of run().
+        if (crashedWhileJoining) throw new Error("the consumer crashed while joining its group");
+      },
+      { what: `kafka consumer of group ${options.groupId}`, logger: options.logger },
+    );
+    rejoining = loop;
+    void loop.started.then(() => {
+      if (rejoining === loop) rejoining = undefined;
+    });
+  };
+
   return {
     async start() {
       await options.producer.connect();
@@ -336,18 +387,19 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       // kafkajs restarts itself after retriable crashes; make every crash visible (logs and health).
       consumer.on(consumer.events.CRASH, (event) => {
         crashed = true;
-        if (!event.payload.restart) gaveUp = true;
-        options.logger.error({ err: event.payload.error, restart: event.payload.restart }, "kafka consumer crashed");
+        const { error, restart } = event.payload;
+        options.logger.error({ err: error, restart }, "kafka consumer crashed");
+        if (restart || stopping.signal.aborted) return;
+        if (causedBy(error, escaped)) {
+          // A record whose handling fails in a way no retry mends (escaped.add below): joining
+          // again would only crash on it again. Liveness turns NOT_SERVING; a new process
+          // counts the delivery and dead-letters the record after maxUnfinishedDeliveries.
+          gaveUp = true;
+          return;
+        }
+        rejoin();
       });
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: options.concurrency ?? 1,
-        // The kafkajs instrumentation already made a "process <topic>" span, child of the
-        // producer's span, and made it active: keep it. Without the instrumentation
-        // (OTEL_NODE_DISABLED_INSTRUMENTATIONS=kafkajs) continue the producer's trace directly.
-        eachMessage: (payload) =>
-          trace.getSpan(context.active()) ? process(payload) : context.with(extractTraceContext(payload.message.headers), () => process(payload)),
-      });
+      await consumer.run(runConfig);
       started = true;
       lag ??= observeConsumerLag(kafka, options.groupId, [...byTopic.keys()], options.logger);
     },
@@ -361,6 +413,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         await Promise.race([finished, timer]);
       }
       stopping.abort(new Error("consumer stopping"));
+      await rejoining?.stop();
       await lag?.stop();
       await consumer.disconnect();
       await admin?.disconnect().catch(() => undefined);
@@ -383,6 +436,15 @@ async function pinNewGroupAtEnd(admin: Admin, groupId: string, names: string[]):
     const ends = await admin.fetchTopicOffsets(topic);
     await admin.setOffsets({ groupId, topic, partitions: ends.filter((end) => missing.has(end.partition)).map((end) => ({ partition: end.partition, offset: end.high })) });
   }
+}
+
+/** True when the error, or an error it was caused by (kafkajs wraps them), is in the set. */
+function causedBy(error: unknown, set: WeakSet<object>): boolean {
+  for (let current = error, depth = 0; typeof current === "object" && current !== null && depth < 10; depth++) {
+    if (set.has(current)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function describe(error: unknown): string {
