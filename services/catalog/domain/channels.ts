@@ -31,7 +31,7 @@ export interface Channels {
 export function createChannels(options: { channels: ChannelStore; cache: Pick<VideoCache<unknown>, "evict"> }): Channels {
   const { channels, cache } = options;
   return {
-    create: (callerId, input) => channels.create({ ownerId: callerId, ...input }),
+    create: (callerId, input) => channels.create({ ownerId: callerId, handle: input.handle, title: input.title, description: input.description }),
 
     async get(lookup) {
       const channel = "id" in lookup ? await channels.get(lookup.id) : await channels.getByHandle(lookup.handle);
