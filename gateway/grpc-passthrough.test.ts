@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { connect as connectHttp2, constants as http2 } from "node:http2";
+import { connect as connectHttp2, createServer as createHttp2Server, constants as http2, type IncomingHttpHeaders } from "node:http2";
 import { createServer } from "node:net";
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
@@ -59,5 +59,23 @@ describe("the gateway's gRPC pass-through", () => {
     expect(await codeOf(grpc.echo({ message: "x" }))).toBe(Code.Unavailable);
     expect(await codeOf(grpc.echo({ message: "x" }))).toBe(Code.ResourceExhausted);
     expect(await codeOf(connect.echo({ message: "x" }))).toBe(Code.ResourceExhausted);
+  });
+
+  it("passes the caller's trace context on, so the service's span joins the caller's trace", async () => {
+    // A "service" that notes the headers it got and answers NOT_FOUND (Trailers-Only).
+    const seen: IncomingHttpHeaders[] = [];
+    const service = createHttp2Server();
+    service.on("stream", (stream, headers) => {
+      seen.push(headers);
+      stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(Code.NotFound), "grpc-message": "no" }, { endStream: true });
+    });
+    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+    const url = await gatewayFor(`127.0.0.1:${(service.address() as { port: number }).port}`);
+    const client = createClient(EchoService, createGrpcTransport({ baseUrl: url }));
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const headers = { traceparent, tracestate: "vendor=1", "x-request-id": "req-1" };
+    expect(await codeOf(client.echo({ message: "x" }, { headers }))).toBe(Code.NotFound);
+    expect(seen[0]).toMatchObject(headers);
+    service.close();
   });
 });

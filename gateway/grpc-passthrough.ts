@@ -5,8 +5,12 @@ import type { ClientAddressOf } from "./client-address.ts";
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, NGHTTP2_CANCEL } = http2.constants;
 
-/** Request headers passed on to the service (as the Connect path does: proxy.ts), plus gRPC's own. */
-const FORWARDED = ["authorization", "x-request-id", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding"];
+/**
+ * Request headers passed on to the service (as the Connect path does: proxy.ts), plus gRPC's own
+ * and the caller's trace context: the pass-through makes no span of its own, so the service's
+ * span continues the caller's trace directly.
+ */
+const FORWARDED = ["authorization", "x-request-id", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "traceparent", "tracestate"];
 /** Response headers and trailers that describe the connection, not the call: never copied. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "date"]);
 
@@ -35,7 +39,8 @@ export interface GrpcPassthrough {
  * session per service, and the answer (headers, messages, trailers) comes
  * back the same way. The gateway's checks still run first (rate limit, token),
  * and the same request headers go along as on the Connect path (authorization,
- * x-request-id, x-forwarded-for, plus the deadline and compression). Input is
+ * x-request-id, x-forwarded-for, plus the deadline, compression and the W3C
+ * trace context). Input is
  * validated by the service (protovalidate), as on every path. Decoding and
  * re-encoding each message through connect-es would cost several times the
  * gateway's CPU per call; `./dev.sh bench gateway` measures both paths.
