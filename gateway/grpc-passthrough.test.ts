@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { connect as connectHttp2, createServer as createHttp2Server, constants as http2, type IncomingHttpHeaders } from "node:http2";
+import { connect as connectHttp2, createServer as createHttp2Server, constants as http2, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { createServer } from "node:net";
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
@@ -65,7 +65,7 @@ describe("the gateway's gRPC pass-through", () => {
     // A "service" that notes the headers it got and answers NOT_FOUND (Trailers-Only).
     const seen: IncomingHttpHeaders[] = [];
     const service = createHttp2Server();
-    service.on("stream", (stream, headers) => {
+    service.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
       seen.push(headers);
       stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(Code.NotFound), "grpc-message": "no" }, { endStream: true });
     });
