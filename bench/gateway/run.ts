@@ -6,7 +6,8 @@
  *   connect  wrk → gateway → catalog: the same call as Connect JSON (POST, HTTP/1.1)
  * The catalog is the real server on a throwaway seeded database
  * (bench/grpc/catalog-server.ts); the gateway is gateway/main.ts, as the stack
- * runs it (rate limiter on Redis, token verifier), in its own process and
+ * runs it (OpenTelemetry registered, its processEnv from values.yaml, rate
+ * limiter on Redis, token verifier), in its own process and
  * pointed at that catalog. ghz finds the methods through server reflection,
  * the gateway's own included. Medians of the rounds; the ratio is the median
  * of each round's gateway/direct pair.
@@ -21,6 +22,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { freePort, portOpen } from "../../lib/testing/index.ts";
+import { processEnv } from "../../scripts/stack/process-profile.ts";
 import { startJsonChild } from "../lib/child.ts";
 import { median } from "../lib/stats.ts";
 
@@ -79,6 +81,9 @@ async function startGateway(catalogPort: number, profileDir: string): Promise<nu
   const port = await freePort();
   const env = {
     ...process.env,
+    // The process flags and telemetry the stack and the chart give it (k8s/xtream/values.yaml, register.ts).
+    ...processEnv("gateway"),
+    OTEL_SERVICE_NAME: "xtream-gateway",
     XTREAM_GATEWAY_PORT: String(port),
     CATALOG_ADDR: `127.0.0.1:${catalogPort}`,
     GATEWAY_WEB_DIR: "",
@@ -87,7 +92,7 @@ async function startGateway(catalogPort: number, profileDir: string): Promise<nu
   };
   // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway (space-separated), to try V8 settings.
   const extra = process.env["BENCH_GATEWAY_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
-  const args = [...extra, ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), join(ROOT, "gateway/main.ts")];
+  const args = [...extra, ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "./lib/telemetry/register.ts", join(ROOT, "gateway/main.ts")];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   children.push(child);
   await waitForPort(port, child);
