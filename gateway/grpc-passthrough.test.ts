@@ -3,7 +3,7 @@ import { connect as connectHttp2, createServer as createHttp2Server, constants a
 import { createServer } from "node:net";
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { EchoService } from "../gen/xtream/echo/v1/echo_service_pb.js";
 import { createLogger } from "../lib/logger.ts";
 import { codeOf, freePort, stackEnv } from "../lib/testing/index.ts";
@@ -70,12 +70,12 @@ describe("the gateway's gRPC pass-through", () => {
       stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(Code.NotFound), "grpc-message": "no" }, { endStream: true });
     });
     await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => void service.close());
     const url = await gatewayFor(`127.0.0.1:${(service.address() as { port: number }).port}`);
     const client = createClient(EchoService, createGrpcTransport({ baseUrl: url }));
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     const headers = { traceparent, tracestate: "vendor=1", "x-request-id": "req-1" };
     expect(await codeOf(client.echo({ message: "x" }, { headers }))).toBe(Code.NotFound);
     expect(seen[0]).toMatchObject(headers);
-    service.close();
   });
 });
