@@ -112,6 +112,9 @@ export function createPlaybackServer(deps: PlaybackServerDeps): PlaybackServer {
       headersTimeout,
       requestTimeout: Math.max(30_000, headersTimeout),
       connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(headersTimeout / 4))),
+      // The edge never reads a request body (GET, HEAD, OPTIONS): a request
+      // without one starts ended, and Node skips its stream life cycle.
+      optimizeEmptyRequests: true,
     },
     sampleEdgeRequests(edge.handle, deps.traceSampleRatio ?? 0),
   );
