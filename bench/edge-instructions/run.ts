@@ -14,7 +14,8 @@
  * ratio_* = node's instructions / the edge's (≥ 1 means the edge does less).
  * The baseline sends the same response headers as the edge (node-baseline.ts).
  * Slow: a few minutes per server. Env: BENCH_ROUNDS (default 4),
- * BENCH_WARM_PASSES (default 6).
+ * BENCH_WARM_PASSES (default 6), BENCH_KEEP=1 keeps the callgrind dumps (one
+ * per round, per server) for callgrind_annotate and says where.
  * Last line: {"playlist":{…},"small":{…},"big":{…},"playlist_ratio":…,"small_ratio":…,"big_ratio":…}
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -166,7 +167,8 @@ async function main() {
     env.minioMediaBucket,
     Object.values(FILES).map((file) => `videos/${videoId}/${file.rel}`),
   );
-  rmSync(work, { recursive: true, force: true });
+  if (process.env["BENCH_KEEP"] === "1") log(`callgrind dumps kept in ${work} (callgrind.<server>.<n>, in round order: playlist, small, big)`);
+  else rmSync(work, { recursive: true, force: true });
 
   const ratio = (name: FileName) => Number((results[name].node / results[name].edge).toFixed(3));
   console.log("\ninstructions per request (median of rounds), node/edge:");

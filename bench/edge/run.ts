@@ -12,6 +12,12 @@
  * interleaved and medians reported. Then 200 concurrent requests for a cold
  * segment, counting MinIO reads. The last line is one JSON object.
  *
+ * Beside requests per second, each run reads the server's CPU time from /proc
+ * and reports CPU per request (cpu_us_per_request). On segments wrk's one core
+ * runs out first (it reads every byte; the servers idle ~15%), so their
+ * requests per second say how fast wrk reads, and the servers' CPU per request
+ * is what compares the servers.
+ *
  * On two or more cores every server runs pinned to the last core and wrk
  * (one thread) to the first (`taskset`; BENCH_PIN=0 turns it off): each
  * server then has one core of its own, as a one-process Node server does in
@@ -32,6 +38,7 @@ import { mediaPlaylist } from "./media-playlist.ts";
 import { createMinioClient, ensureBucket } from "../../lib/storage/minio.ts";
 import { freePort, stackEnv } from "../../lib/testing/index.ts";
 import { processEnv } from "../../scripts/stack/process-profile.ts";
+import { processCpuMs } from "../lib/cpu.ts";
 import { median, round } from "../lib/stats.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -96,6 +103,8 @@ interface WrkResult {
   /** Responses slower than wrk's 2 s timeout. */
   timeouts: number;
   non2xx: number;
+  /** The server's CPU time per request over the run, in µs. */
+  cpuUs: number;
 }
 
 function toMs(value: string): number {
@@ -111,10 +120,13 @@ function toMs(value: string): number {
  * whole run, and every edge whose visibility answer needed refreshing would
  * stall on its 2 s catalog deadline (one wrk "timeout" per connection).
  */
-async function wrk(url: string): Promise<WrkResult> {
+async function wrk(url: string, serverPid: number | undefined): Promise<WrkResult> {
+  const cpuBefore = processCpuMs(serverPid);
   const load = [`-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", url];
   const [binary, argv] = PIN ? ["taskset", ["-c", "0", "wrk", "-t1", ...load]] : ["wrk", ["-t2", ...load]];
   const { stdout: out } = await execFileAsync(binary, argv, { encoding: "utf8" });
+  const cpuMs = processCpuMs(serverPid) - cpuBefore;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "");
   const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
@@ -122,7 +134,7 @@ async function wrk(url: string): Promise<WrkResult> {
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = socketErrors ? socketErrors.slice(1, 4).reduce((sum, value) => sum + Number(value), 0) : 0;
   const timeouts = Number(socketErrors?.[4] ?? 0);
-  return { rps, p50Ms: p50, p99Ms: p99, errors, timeouts, non2xx };
+  return { rps, p50Ms: p50, p99Ms: p99, errors, timeouts, non2xx, cpuUs: (cpuMs * 1000) / requests };
 }
 
 
@@ -192,12 +204,12 @@ async function main() {
   const directory = await startBenchDirectory([videoId, coldVideo]);
 
   const [nodePort, nginxPort, edgePort, edgeGrpc, redisPort, redisGrpc] = await Promise.all(Array.from({ length: 6 }, freePort));
-  start("node", process.execPath, [join(ROOT, "bench/edge/node-baseline.ts"), String(nodePort), www]);
+  const node = start("node", process.execPath, [join(ROOT, "bench/edge/node-baseline.ts"), String(nodePort), www]);
 
   mkdirSync(join(work, "nginx-tmp"), { recursive: true });
   const nginxConf = join(work, "nginx.conf");
   writeFileSync(nginxConf, nginxConfig(work, www, nginxPort as number));
-  start("nginx", "nginx", ["-c", nginxConf, "-p", work]);
+  const nginx = start("nginx", "nginx", ["-c", nginxConf, "-p", work]);
 
   // Playback started through its runtime (bench/edge/edge-server.ts), as deployed: no HTTP server
   // instrumentation (lib/telemetry/sdk.ts), HLS requests traced at the default sampling.
@@ -206,8 +218,8 @@ async function main() {
     ...["--enable-source-maps", "--import", "./lib/telemetry/register.ts", "bench/edge/edge-server.ts"],
     ...[String(httpPort), String(grpcPort), directory.address, String(memoryBytes)],
   ];
-  start("edge", process.execPath, edgeArgs(edgePort as number, edgeGrpc as number, 256 * 1024 * 1024), edgeEnv);
-  start("edge-redis", process.execPath, edgeArgs(redisPort as number, redisGrpc as number, 0), edgeEnv);
+  const edge = start("edge", process.execPath, edgeArgs(edgePort as number, edgeGrpc as number, 256 * 1024 * 1024), edgeEnv);
+  const edgeRedis = start("edge-redis", process.execPath, edgeArgs(redisPort as number, redisGrpc as number, 0), edgeEnv);
 
   const servers = {
     node: `http://127.0.0.1:${nodePort}`,
@@ -215,6 +227,8 @@ async function main() {
     edge: `http://127.0.0.1:${edgePort}`,
     redis: `http://127.0.0.1:${redisPort}`,
   };
+  // taskset replaces itself with the server, so these are the servers' own pids.
+  const pids: Record<string, number | undefined> = { node: node.pid, nginx: nginx.pid, edge: edge.pid, redis: edgeRedis.pid };
   await Promise.all(Object.values(servers).map((base) => waitFor(`${base}/v/${videoId}/${files.playlist.rel}`)));
   // Warm both edges (the Redis write after a miss is asynchronous).
   for (const base of [servers.edge, servers.redis]) {
@@ -238,20 +252,21 @@ async function main() {
       const entries = Object.entries(servers);
       const shift = (repeat - 1) % entries.length;
       for (const [serverName, base] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
-        const result = await wrk(`${base}/v/${videoId}/${file.rel}`);
+        const result = await wrk(`${base}/v/${videoId}/${file.rel}`, pids[serverName]);
         ((results[fileName] ??= {})[serverName] ??= []).push(result);
-        log(`#${repeat} ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  SOCKET ERRORS ${result.errors}` : ""}${result.timeouts ? `  timeouts (>2 s) ${result.timeouts}` : ""}${result.non2xx ? `  NON-2XX ${result.non2xx}` : ""}`);
+        log(`#${repeat} ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  CPU ${result.cpuUs.toFixed(1)} µs/req${result.errors ? `  SOCKET ERRORS ${result.errors}` : ""}${result.timeouts ? `  timeouts (>2 s) ${result.timeouts}` : ""}${result.non2xx ? `  NON-2XX ${result.non2xx}` : ""}`);
       }
     }
   }
 
-  const summary: Record<string, Record<string, { rps: number; p50_ms: number; p99_ms: number; errors: number; timeouts: number; non2xx: number }>> = {};
+  const summary: Record<string, Record<string, { rps: number; p50_ms: number; p99_ms: number; cpu_us: number; errors: number; timeouts: number; non2xx: number }>> = {};
   for (const [fileName, byServer] of Object.entries(results)) {
     for (const [serverName, runs] of Object.entries(byServer)) {
       (summary[fileName] ??= {})[serverName] = {
         rps: round(median(runs.map((run) => run.rps)), 1),
         p50_ms: round(median(runs.map((run) => run.p50Ms))),
         p99_ms: round(median(runs.map((run) => run.p99Ms))),
+        cpu_us: round(median(runs.map((run) => run.cpuUs)), 1),
         errors: runs.reduce((sum, run) => sum + run.errors, 0),
         timeouts: runs.reduce((sum, run) => sum + run.timeouts, 0),
         non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
@@ -259,12 +274,14 @@ async function main() {
     }
   }
   const ratio = (fileName: string, a: string, b: string) => round((summary[fileName]?.[a]?.rps ?? NaN) / (summary[fileName]?.[b]?.rps ?? NaN));
-  console.log("\nmedians (requests/s, p50, p99) and ratios:");
+  // node's CPU per request / the server's: ≥ 1 means the server spends less on a request than bare Node.
+  const cpuRatio = (fileName: string, a: string) => round((summary[fileName]?.["node"]?.cpu_us ?? NaN) / (summary[fileName]?.[a]?.cpu_us ?? NaN));
+  console.log("\nmedians (requests/s, p50, p99, server CPU per request) and ratios:");
   for (const [fileName, byServer] of Object.entries(summary)) {
     for (const [serverName, row] of Object.entries(byServer)) {
-      console.log(`  ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${row.p50_ms} ms  p99 ${row.p99_ms} ms`);
+      console.log(`  ${fileName.padEnd(8)} ${serverName.padEnd(5)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${row.p50_ms} ms  p99 ${row.p99_ms} ms  CPU ${row.cpu_us} µs/req`);
     }
-    console.log(`  ${fileName.padEnd(8)} edge/node ${ratio(fileName, "edge", "node")}  edge/nginx ${ratio(fileName, "edge", "nginx")}  redis/node ${ratio(fileName, "redis", "node")}  node/nginx ${ratio(fileName, "node", "nginx")}`);
+    console.log(`  ${fileName.padEnd(8)} edge/node ${ratio(fileName, "edge", "node")}  edge/nginx ${ratio(fileName, "edge", "nginx")}  redis/node ${ratio(fileName, "redis", "node")}  node/nginx ${ratio(fileName, "node", "nginx")}  CPU per request node/edge ${cpuRatio(fileName, "edge")}`);
   }
 
   // Cold: 200 concurrent requests for a segment no tier holds.
@@ -299,6 +316,8 @@ async function main() {
       playlist_ratio_vs_node: ratio("playlist", "edge", "node"),
       playlist_ratio_vs_nginx: ratio("playlist", "edge", "nginx"),
       node_vs_nginx_big: ratio("big", "node", "nginx"),
+      cpu_ratio_vs_node: { big: cpuRatio("big", "edge"), small: cpuRatio("small", "edge"), playlist: cpuRatio("playlist", "edge") },
+      cpu_us_per_request: Object.fromEntries(Object.entries(summary).map(([file, byServer]) => [file, Object.fromEntries(Object.entries(byServer).map(([server, row]) => [server, row.cpu_us]))])),
       rps: Object.fromEntries(Object.entries(summary).map(([file, byServer]) => [file, Object.fromEntries(Object.entries(byServer).map(([server, row]) => [server, row.rps]))])),
       socket_errors: Object.values(summary).reduce((sum, byServer) => sum + Object.values(byServer).reduce((inner, row) => inner + row.errors, 0), 0),
       edge_socket_errors: Object.values(summary).reduce((sum, byServer) => sum + (byServer["edge"]?.errors ?? 0) + (byServer["redis"]?.errors ?? 0), 0),

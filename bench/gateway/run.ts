@@ -16,7 +16,7 @@
  * Last line: {"ratio_vs_direct":…,"gateway_rps":…,"direct_rps":…,"gateway_p99_ms":…,"direct_p99_ms":…,"connect_rps":…,"connect_p99_ms":…,"gateway_cpu_us_per_call":…}
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,6 +24,7 @@ import { promisify } from "node:util";
 import { freePort, portOpen } from "../../lib/testing/index.ts";
 import { processEnv } from "../../scripts/stack/process-profile.ts";
 import { startJsonChild } from "../lib/child.ts";
+import { processCpuMs, waitedChildrenCpuMs } from "../lib/cpu.ts";
 import { median } from "../lib/stats.ts";
 
 const exec = promisify(execFile);
@@ -43,21 +44,6 @@ interface Result {
   catalogUsPerCall?: number;
   /** CPU time of the load generator (ghz or wrk) per call, in µs: it shares the two cores. */
   loadUsPerCall?: number;
-}
-
-/** User + system CPU time of a process so far, in ms (Linux clock ticks are 10 ms). */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** CPU time of this process's finished children (ghz, wrk: waited for) so far, in ms. */
-function childrenCpuMs(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[13]) + Number(fields[14])) * 10;
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
@@ -162,12 +148,12 @@ try {
     type Case = keyof typeof cases;
     const order: Case[] = round % 2 ? ["direct", "gateway", "connect"] : ["gateway", "direct", "connect"];
     for (const name of order.filter((n) => !only || only.includes(n))) {
-      const before = [cpuMs(gatewayPid), cpuMs(catalogPid), childrenCpuMs()];
+      const before = [processCpuMs(gatewayPid), processCpuMs(catalogPid), waitedChildrenCpuMs()];
       const result = await cases[name]();
       const calls = result.rps * Number.parseFloat(DURATION);
-      result.gatewayUsPerCall = ((cpuMs(gatewayPid) - before[0]!) * 1000) / calls;
-      result.catalogUsPerCall = ((cpuMs(catalogPid) - before[1]!) * 1000) / calls;
-      result.loadUsPerCall = ((childrenCpuMs() - before[2]!) * 1000) / calls;
+      result.gatewayUsPerCall = ((processCpuMs(gatewayPid) - before[0]!) * 1000) / calls;
+      result.catalogUsPerCall = ((processCpuMs(catalogPid) - before[1]!) * 1000) / calls;
+      result.loadUsPerCall = ((waitedChildrenCpuMs() - before[2]!) * 1000) / calls;
       results[name].push(result);
       log(`round ${round} ${name}: ${Math.round(result.rps)} rps, p99 ${round2(result.p99Ms)} ms, CPU per call gateway ${Math.round(result.gatewayUsPerCall)} µs + catalog ${Math.round(result.catalogUsPerCall)} µs + ${name === "connect" ? "wrk" : "ghz"} ${Math.round(result.loadUsPerCall)} µs (c=${CONCURRENCY}, ${DURATION})`);
     }
