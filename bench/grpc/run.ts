@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startJsonChild, stopChild } from "../lib/child.ts";
+import { processCpuMs } from "../lib/cpu.ts";
 import { median, round } from "../lib/stats.ts";
 
 const exec = promisify(execFile);
@@ -42,7 +43,7 @@ interface GhzReport {
 
 /** One ghz run; fails if any call did not answer OK. */
 async function ghz(binary: string, target: string, call: string, data: object, duration = DURATION, serverPid?: number): Promise<Result> {
-  const cpuBefore = serverPid ? await cpuMs(serverPid) : 0;
+  const cpuBefore = serverPid ? processCpuMs(serverPid) : 0;
   const { stdout } = await exec(
     binary,
     ["--insecure", "--call", call, "-d", JSON.stringify(data), "-c", String(CONCURRENCY), "-z", duration, "--connections", "1", "--format", "json", target],
@@ -55,7 +56,7 @@ async function ghz(binary: string, target: string, call: string, data: object, d
   const cut = failures.filter(([code]) => code === "Unavailable" || code === "Canceled").reduce((sum, [, count]) => sum + count, 0);
   if (cut > CONCURRENCY || failures.some(([code]) => code !== "Unavailable" && code !== "Canceled")) throw new Error(`${call}: non-OK answers ${JSON.stringify(Object.fromEntries(failures))}`);
   const p99 = report.latencyDistribution?.find((entry) => entry.percentage === 99)?.latency ?? Number.NaN;
-  const cpu = serverPid ? (await cpuMs(serverPid)) - cpuBefore : Number.NaN;
+  const cpu = serverPid ? processCpuMs(serverPid) - cpuBefore : Number.NaN;
   return { rps: report.rps, p99Ms: p99 / 1e6, cpuUsPerCall: (cpu * 1000) / Math.max(1, report.count) };
 }
 
@@ -65,14 +66,6 @@ interface Result {
   p99Ms: number;
   /** Server CPU microseconds per call: robust when other work shares the machine. */
   cpuUsPerCall: number;
-}
-
-/** User + system CPU time of a process so far, in ms (from /proc; Linux clock ticks are 10 ms). */
-async function cpuMs(pid: number): Promise<number> {
-  const { readFile } = await import("node:fs/promises");
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const round2 = (value: number) => round(value, 2);

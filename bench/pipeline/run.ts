@@ -37,6 +37,7 @@ import { collectEvents, plainLadder } from "../../services/transcoder/testing.ts
 import { createUploadClient, fileChunks, putChunks, startResumable, syntheticChunks, uploadStream } from "./upload-client.ts";
 import { processEnv } from "../../scripts/stack/process-profile.ts";
 import { startJsonChild, stopChild } from "../lib/child.ts";
+import { processCpuMs } from "../lib/cpu.ts";
 import { median } from "../lib/stats.ts";
 
 const env = stackEnv();
@@ -88,9 +89,7 @@ function followFfmpegCpu(marker: string): { stop(): Promise<number> } {
           const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
           if (!cmdline.includes("ffmpeg") || !cmdline.includes(marker)) continue;
         }
-        const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
-        const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime + stime
-        seen.set(pid, ticks / 100);
+        seen.set(pid, processCpuMs(Number(pid)) / 1000);
       } catch {
         // the process ended between listing and reading
       }
